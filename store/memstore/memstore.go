@@ -1,0 +1,130 @@
+// Package memstore is an in-memory [store.Store]: for tests, examples and
+// programs that run as one process and may forget pending codes on restart.
+package memstore
+
+import (
+	"context"
+	"crypto/rand"
+	"sync"
+
+	"github.com/otpkit/otpkit/store"
+)
+
+// Store is an in-memory [store.Store]. The zero value is not usable; call [New].
+type Store struct {
+	mu      sync.Mutex
+	records map[string]*store.Record
+	closed  bool
+	secret  []byte
+}
+
+var (
+	_ store.Store        = (*Store)(nil)
+	_ store.SecretKeeper = (*Store)(nil)
+)
+
+// New returns an empty in-memory store.
+func New() *Store {
+	s := &Store{records: make(map[string]*store.Record), secret: make([]byte, 32)}
+	rand.Read(s.secret) // never fails (crypto/rand)
+	return s
+}
+
+// Secret implements [store.SecretKeeper]: a random key made by New, which
+// lives as long as the store.
+func (s *Store) Secret(ctx context.Context) ([]byte, error) {
+	return append([]byte(nil), s.secret...), nil
+}
+
+// update runs fn on the number's record (a new one if absent) under the lock,
+// and deletes the record if fn leaves it with nothing in it.
+func (s *Store) update(ctx context.Context, number string, fn func(*store.Record)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	rec := s.records[number]
+	if rec == nil {
+		rec = &store.Record{}
+	}
+	fn(rec)
+	if rec.Hash == nil && rec.LockedUntil.IsZero() && len(rec.Sends) == 0 {
+		delete(s.records, number)
+	} else {
+		s.records[number] = rec
+	}
+	return nil
+}
+
+// Issue implements [store.Store].
+func (s *Store) Issue(ctx context.Context, req store.IssueRequest) (res store.IssueResult, err error) {
+	err = s.update(ctx, req.Number, func(r *store.Record) { res = r.Issue(req) })
+	return res, err
+}
+
+// Check implements [store.Store].
+func (s *Store) Check(ctx context.Context, req store.CheckRequest) (res store.CheckResult, err error) {
+	err = s.update(ctx, req.Number, func(r *store.Record) { res = r.Check(req) })
+	return res, err
+}
+
+// Cancel implements [store.Store].
+func (s *Store) Cancel(ctx context.Context, req store.CancelRequest) error {
+	return s.update(ctx, req.Number, func(r *store.Record) { r.Cancel(req) })
+}
+
+// Get implements [store.Store].
+func (s *Store) Get(ctx context.Context, number string) (store.Record, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.Record{}, false, store.ErrClosed
+	}
+	rec, ok := s.records[number]
+	if !ok {
+		return store.Record{}, false, nil
+	}
+	cp := *rec
+	cp.Hash = append([]byte(nil), rec.Hash...)
+	cp.Sends = append(cp.Sends[:0:0], rec.Sends...)
+	return cp, true, nil
+}
+
+// Purge implements [store.Store].
+func (s *Store) Purge(ctx context.Context, req store.PurgeRequest) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, store.ErrClosed
+	}
+	n := 0
+	for k, rec := range s.records {
+		cleared, empty := rec.Purge(req)
+		if empty {
+			delete(s.records, k)
+		}
+		if cleared || empty {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Close implements [store.Store]. The records are dropped.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.records = nil
+	return nil
+}

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"crypto/subtle"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Record is everything a store remembers about one number: its pending code
+// (as a keyed hash), the wrong tries against it, a lockout, and the recent
+// sends that the resend limits count.
+//
+// Its methods are the rules of otpkit. They change the record in place and
+// are meant to run inside a store's transaction.
+type Record struct {
+	Hash        []byte      // keyed hash of the pending code; nil when there is none
+	ExpiresAt   time.Time   // when the pending code stops being accepted
+	Used        bool        // the pending code was verified
+	Attempts    int         // wrong tries against the pending code
+	LockedUntil time.Time   // the number is locked before this time
+	Sends       []time.Time // recent send times, oldest first
+}
+
+// Locked reports whether the number is locked at now.
+func (r *Record) Locked(now time.Time) bool { return now.Before(r.LockedUntil) }
+
+// Pending reports whether the record holds a code that can still be verified at now.
+func (r *Record) Pending(now time.Time) bool {
+	return r.Hash != nil && !r.Used && now.Before(r.ExpiresAt) && !r.Locked(now)
+}
+
+// pruneSends drops send times that fell out of the window.
+func (r *Record) pruneSends(now time.Time, p Policy) {
+	if p.SendWindow <= 0 {
+		// Without a window only the last send matters (for ResendAfter).
+		if len(r.Sends) > 1 {
+			r.Sends = r.Sends[len(r.Sends)-1:]
+		}
+		if len(r.Sends) == 1 && (p.ResendAfter <= 0 || !now.Before(r.Sends[0].Add(p.ResendAfter))) {
+			r.Sends = nil
+		}
+		return
+	}
+	cut := now.Add(-p.SendWindow)
+	i := 0
+	for i < len(r.Sends) && !r.Sends[i].After(cut) {
+		i++
+	}
+	r.Sends = r.Sends[i:]
+	if len(r.Sends) == 0 {
+		r.Sends = nil
+	}
+}
+
+// Issue applies a send at req.Now. A locked number, a send within
+// ResendAfter of the last one, and a send beyond MaxSends in SendWindow are
+// refused with the time a send may succeed (the latest of the limits that
+// apply). Otherwise the new code replaces the pending one, with a fresh
+// count of wrong tries, and the send is recorded.
+func (r *Record) Issue(req IssueRequest) IssueResult {
+	now, p := req.Now, req.Policy
+	r.pruneSends(now, p)
+	if r.Locked(now) {
+		return IssueResult{Outcome: IssueLocked, RetryAt: r.LockedUntil}
+	}
+	res := IssueResult{Outcome: Issued}
+	if n := len(r.Sends); n > 0 && p.ResendAfter > 0 {
+		if next := r.Sends[n-1].Add(p.ResendAfter); now.Before(next) {
+			res = IssueResult{Outcome: IssueCooldown, RetryAt: next}
+		}
+	}
+	if p.MaxSends > 0 && len(r.Sends) >= p.MaxSends && p.SendWindow > 0 {
+		// The send that frees a place is the (len-MaxSends+1)th oldest.
+		next := r.Sends[len(r.Sends)-p.MaxSends].Add(p.SendWindow)
+		if next.After(res.RetryAt) {
+			res = IssueResult{Outcome: IssueLimit, RetryAt: next}
+		}
+	}
+	if res.Outcome != Issued {
+		return res
+	}
+	r.Hash = append([]byte(nil), req.Hash...)
+	r.ExpiresAt = req.ExpiresAt
+	r.Used = false
+	r.Attempts = 0
+	r.LockedUntil = time.Time{}
+	r.Sends = append(r.Sends, now)
+	if p.MaxSends > 0 && len(r.Sends) > p.MaxSends {
+		r.Sends = r.Sends[len(r.Sends)-p.MaxSends:]
+	}
+	res.SentAt = now
+	res.SendsLeft = -1
+	if p.ResendAfter > 0 {
+		res.NextAt = now.Add(p.ResendAfter)
+	}
+	if p.MaxSends > 0 && p.SendWindow > 0 {
+		res.SendsLeft = p.MaxSends - len(r.Sends)
+		if res.SendsLeft <= 0 {
+			if next := r.Sends[len(r.Sends)-p.MaxSends].Add(p.SendWindow); next.After(res.NextAt) {
+				res.NextAt = next
+			}
+		}
+	}
+	return res
+}
+
+// Check applies one verification try at req.Now. A locked number is refused
+// without comparing. A matching code (compared in constant time) is marked
+// used, so it is accepted once. A wrong code counts a try; the try that
+// reaches MaxAttempts burns the code and locks the number for Lockout.
+func (r *Record) Check(req CheckRequest) CheckResult {
+	now, p := req.Now, req.Policy
+	left := func() int {
+		if p.MaxAttempts <= 0 {
+			return -1
+		}
+		return max(p.MaxAttempts-r.Attempts, 0)
+	}
+	switch {
+	case r.Locked(now):
+		return CheckResult{Outcome: NumberLocked, LockedUntil: r.LockedUntil, AttemptsLeft: 0}
+	case r.Hash == nil:
+		return CheckResult{Outcome: NoCode, AttemptsLeft: left()}
+	case r.Used:
+		return CheckResult{Outcome: CodeUsed, AttemptsLeft: left()}
+	case !now.Before(r.ExpiresAt):
+		return CheckResult{Outcome: CodeExpired, AttemptsLeft: left()}
+	}
+	if subtle.ConstantTimeCompare(r.Hash, req.Hash) == 1 {
+		r.Used = true
+		return CheckResult{Outcome: Approved, AttemptsLeft: left()}
+	}
+	r.Attempts++
+	res := CheckResult{Outcome: WrongCode, AttemptsLeft: left()}
+	if res.AttemptsLeft == 0 {
+		r.Hash = nil
+		r.Attempts = 0
+		if p.Lockout > 0 {
+			r.LockedUntil = now.Add(p.Lockout)
+			res.LockedUntil = r.LockedUntil
+		}
+	}
+	return res
+}
+
+// Cancel withdraws the code issued at req.SentAt if it is still the pending,
+// unused one, and removes that send from the send history so a failed
+// delivery does not count against the limits. It reports whether it changed
+// the record.
+func (r *Record) Cancel(req CancelRequest) bool {
+	if r.Hash == nil || r.Used || subtle.ConstantTimeCompare(r.Hash, req.Hash) != 1 {
+		return false
+	}
+	r.Hash = nil
+	r.Attempts = 0
+	r.ExpiresAt = time.Time{}
+	for i := len(r.Sends) - 1; i >= 0; i-- {
+		if r.Sends[i].Equal(req.SentAt) {
+			r.Sends = append(r.Sends[:i:i], r.Sends[i+1:]...)
+			break
+		}
+	}
+	if len(r.Sends) == 0 {
+		r.Sends = nil
+	}
+	return true
+}
+
+// Purge drops what is dead at req.Now: an expired or used code is cleared,
+// and send times outside the window are forgotten. It reports whether it
+// cleared a code and whether the record now holds nothing live (no pending
+// code, no lock, no send that a limit still counts) and can be deleted.
+func (r *Record) Purge(req PurgeRequest) (cleared, empty bool) {
+	now := req.Now
+	if r.Hash != nil && (r.Used || !now.Before(r.ExpiresAt)) {
+		r.Hash, r.Used, r.Attempts, r.ExpiresAt = nil, false, 0, time.Time{}
+		cleared = true
+	}
+	r.pruneSends(now, req.Policy)
+	if !r.Locked(now) {
+		r.LockedUntil = time.Time{}
+	}
+	empty = r.Hash == nil && r.LockedUntil.IsZero() && len(r.Sends) == 0
+	return cleared, empty
+}
+
+// Binary encoding, version 1:
+//
+//	byte     version (1)
+//	byte     flags (bit 0: used)
+//	int64    expires at, Unix ns (0: none)
+//	int64    locked until, Unix ns (0: none)
+//	uvarint  attempts
+//	uvarint  number of sends, then each send time as int64 Unix ns
+//	uvarint  hash length, then the hash
+const recordVersion = 1
+
+// maxRecordSends bounds the send history a decoded record may claim, so a
+// damaged record cannot make a decoder allocate without limit.
+const maxRecordSends = 1 << 16
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// MarshalBinary encodes the record in otpkit's compact binary form.
+func (r *Record) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 2+8+8+2+2+8*len(r.Sends)+1+len(r.Hash))
+	var flags byte
+	if r.Used {
+		flags |= 1
+	}
+	b = append(b, recordVersion, flags)
+	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(r.ExpiresAt)))
+	b = binary.BigEndian.AppendUint64(b, uint64(unixNano(r.LockedUntil)))
+	b = binary.AppendUvarint(b, uint64(r.Attempts))
+	b = binary.AppendUvarint(b, uint64(len(r.Sends)))
+	for _, s := range r.Sends {
+		b = binary.BigEndian.AppendUint64(b, uint64(unixNano(s)))
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Hash)))
+	b = append(b, r.Hash...)
+	return b, nil
+}
+
+// UnmarshalBinary decodes a record encoded by MarshalBinary. Anything else,
+// including a truncated or extended encoding, is an error wrapping
+// [ErrCorrupt].
+func (r *Record) UnmarshalBinary(b []byte) error {
+	bad := func(what string) error { return fmt.Errorf("%w: bad record: %s", ErrCorrupt, what) }
+	if len(b) < 18 {
+		return bad("too short")
+	}
+	if b[0] != recordVersion {
+		return bad(fmt.Sprintf("unknown version %d", b[0]))
+	}
+	if b[1]&^1 != 0 {
+		return bad("unknown flags")
+	}
+	var out Record
+	out.Used = b[1]&1 != 0
+	out.ExpiresAt = fromUnixNano(int64(binary.BigEndian.Uint64(b[2:])))
+	out.LockedUntil = fromUnixNano(int64(binary.BigEndian.Uint64(b[10:])))
+	b = b[18:]
+	attempts, n := binary.Uvarint(b)
+	if n <= 0 || attempts > 1<<31 {
+		return bad("attempts")
+	}
+	out.Attempts = int(attempts)
+	b = b[n:]
+	sends, n := binary.Uvarint(b)
+	if n <= 0 || sends > maxRecordSends || uint64(len(b)-n) < sends*8 {
+		return bad("sends")
+	}
+	b = b[n:]
+	if sends > 0 {
+		out.Sends = make([]time.Time, sends)
+		for i := range out.Sends {
+			out.Sends[i] = fromUnixNano(int64(binary.BigEndian.Uint64(b)))
+			b = b[8:]
+		}
+	}
+	hl, n := binary.Uvarint(b)
+	if n <= 0 || uint64(len(b)-n) != hl {
+		return bad("hash")
+	}
+	if hl > 0 {
+		out.Hash = append([]byte(nil), b[n:]...)
+	}
+	*r = out
+	return nil
+}
