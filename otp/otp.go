@@ -1,0 +1,432 @@
+// Package otp generates one-time passcodes, delivers them, and verifies what
+// people type back, with the limits that keep phone verification safe:
+// expiry, single use, a few wrong tries before a lockout, and resend limits.
+//
+// A [Service] ties a [store.Store] (where pending codes and limits live) to a
+// [delivery.Sender] (how messages reach phones):
+//
+//	svc, err := otp.New(memstore.New(), console.New(os.Stderr), otp.Options{})
+//	res, err := svc.Send(ctx, "+1 201 555 0123", delivery.SMS)
+//	...
+//	_, err = svc.Verify(ctx, "+12015550123", typed)
+//	switch {
+//	case err == nil: // approved
+//	case errors.Is(err, otp.ErrWrongCode): // try again
+//	}
+//
+// # Codes
+//
+// Codes come from crypto/rand with no modulo bias ([Generate]) and are
+// never stored: stores see only an HMAC-SHA256 of the number and code under
+// a secret key, compared in constant time.
+//
+// # Errors
+//
+// Every error wraps one of the sentinel errors (ErrWrongCode, ErrExpired,
+// ErrNotFound, ErrUsed, ErrLocked, ErrRateLimited, ErrInvalidNumber,
+// ErrInvalidCode, ErrDelivery, ErrStore, ErrInvalidOptions); refusals that
+// pass with time are a [*RetryError].
+package otp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"text/template"
+	"time"
+
+	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/store"
+)
+
+// The defaults of [Options].
+const (
+	DefaultLength      = 6
+	DefaultTTL         = 10 * time.Minute
+	DefaultMaxAttempts = 5
+	DefaultLockout     = 10 * time.Minute
+	DefaultResendAfter = 30 * time.Second
+	DefaultMaxSends    = 5
+	DefaultSendWindow  = time.Hour
+	DefaultAppName     = "otpkit"
+)
+
+// MinSecretLength is the least length of Options.Secret.
+const MinSecretLength = 16
+
+// Options configure a [Service]. The zero value of every field means its
+// documented default; for the limits, a negative value turns the limit off.
+type Options struct {
+	Format Format        // code alphabet; default Numeric
+	Length int           // code length, 4 to 10; default 6
+	TTL    time.Duration // how long a code is accepted; default 10m
+
+	MaxAttempts int           // wrong tries a code allows; default 5
+	Lockout     time.Duration // lock after MaxAttempts wrong tries; default 10m
+	ResendAfter time.Duration // least time between sends to a number; default 30s
+	MaxSends    int           // sends to a number per SendWindow; default 5
+	SendWindow  time.Duration // default 1h
+
+	// Secret keys the code hashes; at least 16 bytes. If empty, the store
+	// must be a [store.SecretKeeper] (the file and memory stores are).
+	Secret []byte
+
+	// DefaultRegion lets numbers without a country code in: "US" reads
+	// "(201) 555-0123" as +12015550123. Empty: a country code is required.
+	DefaultRegion string
+
+	AppName       string // {{.AppName}} in templates; default "otpkit"
+	SMSTemplate   string // text/template for SMS; default DefaultSMSTemplate
+	VoiceTemplate string // text/template spoken by a call; default DefaultVoiceTemplate
+
+	// Now returns the current time; default time.Now. Tests set it.
+	Now func() time.Time
+}
+
+// Service sends and verifies codes. It is safe for concurrent use.
+type Service struct {
+	store     store.Store
+	sender    delivery.Sender
+	opts      Options
+	policy    store.Policy
+	secret    []byte
+	smsTmpl   *template.Template
+	voiceTmpl *template.Template
+}
+
+// withDefaults returns v, or def when v is zero, or 0 when v is negative.
+func withDefaults[T int | time.Duration](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// New returns a Service that keeps codes in st and delivers them with
+// sender. It checks opts and the templates; errors wrap ErrInvalidOptions
+// (or ErrStore, if the store cannot give its secret).
+func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error) {
+	if st == nil || sender == nil {
+		return nil, fmt.Errorf("%w: a store and a sender are required", ErrInvalidOptions)
+	}
+	if opts.Format != Numeric && opts.Format != Hex {
+		return nil, fmt.Errorf("%w: unknown code format %v", ErrInvalidOptions, opts.Format)
+	}
+	if opts.Length == 0 {
+		opts.Length = DefaultLength
+	}
+	if opts.Length < MinLength || opts.Length > MaxLength {
+		return nil, fmt.Errorf("%w: code length %d is not within %d-%d", ErrInvalidOptions, opts.Length, MinLength, MaxLength)
+	}
+	if opts.TTL < 0 {
+		return nil, fmt.Errorf("%w: negative ttl", ErrInvalidOptions)
+	}
+	opts.TTL = withDefaults(opts.TTL, DefaultTTL)
+	if opts.TTL < time.Second {
+		return nil, fmt.Errorf("%w: ttl %v is shorter than a second", ErrInvalidOptions, opts.TTL)
+	}
+	if opts.DefaultRegion != "" && !validRegion(opts.DefaultRegion) {
+		return nil, fmt.Errorf("%w: unknown region %q (want an ISO 3166 code such as US)", ErrInvalidOptions, opts.DefaultRegion)
+	}
+	if opts.AppName == "" {
+		opts.AppName = DefaultAppName
+	}
+	if opts.SMSTemplate == "" {
+		opts.SMSTemplate = DefaultSMSTemplate
+	}
+	if opts.VoiceTemplate == "" {
+		opts.VoiceTemplate = DefaultVoiceTemplate
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{store: st, sender: sender, opts: opts}
+	s.policy = store.Policy{
+		MaxAttempts: withDefaults(opts.MaxAttempts, DefaultMaxAttempts),
+		Lockout:     withDefaults(opts.Lockout, DefaultLockout),
+		ResendAfter: withDefaults(opts.ResendAfter, DefaultResendAfter),
+		MaxSends:    withDefaults(opts.MaxSends, DefaultMaxSends),
+		SendWindow:  withDefaults(opts.SendWindow, DefaultSendWindow),
+	}
+	if s.policy.MaxSends > 0 && s.policy.SendWindow <= 0 {
+		return nil, fmt.Errorf("%w: a send limit needs a send window", ErrInvalidOptions)
+	}
+	var err error
+	if s.smsTmpl, err = parseTemplate("sms", opts.SMSTemplate); err != nil {
+		return nil, err
+	}
+	if s.voiceTmpl, err = parseTemplate("voice", opts.VoiceTemplate); err != nil {
+		return nil, err
+	}
+	s.secret = opts.Secret
+	if len(s.secret) == 0 {
+		keeper, ok := st.(store.SecretKeeper)
+		if !ok {
+			return nil, fmt.Errorf("%w: a secret is required with this store", ErrInvalidOptions)
+		}
+		if s.secret, err = keeper.Secret(context.Background()); err != nil {
+			return nil, fmt.Errorf("%w: secret: %w", ErrStore, err)
+		}
+	}
+	if len(s.secret) < MinSecretLength {
+		return nil, fmt.Errorf("%w: the secret is shorter than %d bytes", ErrInvalidOptions, MinSecretLength)
+	}
+	return s, nil
+}
+
+// Policy returns the limits the service enforces, defaults filled in (a
+// zero field is a limit turned off).
+func (s *Service) Policy() store.Policy { return s.policy }
+
+// hash returns the keyed hash of a code for a number.
+func (s *Service) hash(number, code string) []byte {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte("otpkit-v1\x00"))
+	m.Write([]byte(number))
+	m.Write([]byte{0})
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// ParseNumber returns the E.164 form of a number, reading numbers without a
+// country code in the service's default region (see the package function
+// [ParseNumber]).
+func (s *Service) ParseNumber(raw string) (string, error) {
+	return ParseNumber(raw, s.opts.DefaultRegion)
+}
+
+// SendResult describes a code that was sent.
+type SendResult struct {
+	To        string           // the E.164 number
+	Channel   delivery.Channel // how it went out
+	Provider  string           // the provider that accepted it
+	MessageID string           // the provider's message or call id
+	Status    string           // the provider's initial status, if any
+	ExpiresAt time.Time        // when the code stops being accepted
+	// NextSendAt is the earliest time another send to the number may succeed.
+	NextSendAt time.Time
+	// SendsLeft is how many more sends the window allows, -1 if unlimited.
+	SendsLeft int
+}
+
+// Send makes a new code for the number to, replacing any pending one, and
+// delivers it over ch. It fails with a [*RetryError] (ErrLocked or
+// ErrRateLimited) when the limits refuse the send, ErrInvalidNumber for a
+// bad number, and ErrDelivery when the provider refuses the message (the
+// code is then withdrawn and the send not counted).
+func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (SendResult, error) {
+	if _, err := delivery.ParseChannel(string(ch)); err != nil {
+		return SendResult{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
+	number, err := s.ParseNumber(to)
+	if err != nil {
+		return SendResult{}, err
+	}
+	code, err := Generate(s.opts.Format, s.opts.Length)
+	if err != nil {
+		return SendResult{}, err
+	}
+	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: HumanDuration(s.opts.TTL), AppName: s.opts.AppName, Channel: string(ch), To: number}
+	body, err := s.render(ch, data)
+	if err != nil {
+		return SendResult{}, err
+	}
+	now := s.opts.Now()
+	hash := s.hash(number, code)
+	is, err := s.store.Issue(ctx, store.IssueRequest{Number: number, Hash: hash, Now: now, ExpiresAt: now.Add(s.opts.TTL), Policy: s.policy})
+	if err != nil {
+		return SendResult{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	switch is.Outcome {
+	case store.Issued:
+	case store.IssueLocked:
+		return SendResult{}, &RetryError{Err: ErrLocked, RetryAt: is.RetryAt, now: now}
+	case store.IssueCooldown:
+		return SendResult{}, &RetryError{Err: ErrRateLimited, RetryAt: is.RetryAt, Reason: "resend cooldown", now: now}
+	case store.IssueLimit:
+		return SendResult{}, &RetryError{Err: ErrRateLimited, RetryAt: is.RetryAt, Reason: fmt.Sprintf("at most %d per %v", s.policy.MaxSends, s.policy.SendWindow), now: now}
+	default:
+		return SendResult{}, fmt.Errorf("%w: unknown issue outcome %d", ErrStore, is.Outcome)
+	}
+	rcpt, err := s.sender.Send(ctx, delivery.Message{To: number, Channel: ch, Body: body, Code: code})
+	if err != nil {
+		// Withdraw the code nobody received and refund the send, even if ctx
+		// was canceled: the store must not keep counting a failed send.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if cerr := s.store.Cancel(cctx, store.CancelRequest{Number: number, Hash: hash, SentAt: is.SentAt}); cerr != nil {
+			return SendResult{}, fmt.Errorf("%w: %w (and withdrawing the code failed: %w)", ErrDelivery, err, cerr)
+		}
+		return SendResult{}, fmt.Errorf("%w: %w", ErrDelivery, err)
+	}
+	res := SendResult{
+		To: number, Channel: ch, Provider: rcpt.Provider, MessageID: rcpt.ID, Status: rcpt.Status,
+		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft,
+	}
+	return res, nil
+}
+
+// Status is the outcome of a verification, as reported to people and scripts.
+type Status string
+
+// The verification statuses.
+const (
+	StatusApproved Status = "approved"  // the code matched
+	StatusRejected Status = "rejected"  // wrong code; tries may be left
+	StatusExpired  Status = "expired"   // the code expired
+	StatusNotFound Status = "not_found" // no pending code: never sent, used, burned or purged
+	StatusLocked   Status = "locked"    // too many wrong tries
+)
+
+// VerifyResult describes a verification.
+type VerifyResult struct {
+	To     string // the E.164 number
+	Status Status
+	// AttemptsLeft is how many wrong tries the pending code still allows
+	// (-1 when unlimited).
+	AttemptsLeft int
+	// LockedUntil is set when the number is locked.
+	LockedUntil time.Time
+}
+
+// Verify checks a code typed back for the number to. It returns a nil error
+// only when the code is right; the code is then used up. Otherwise the
+// result says why, and the error wraps ErrWrongCode, ErrExpired,
+// ErrNotFound, ErrUsed, ErrLocked (a [*RetryError]), ErrInvalidNumber or
+// ErrInvalidCode. A wrong code counts a try; the try that uses up the last
+// one locks the number and returns ErrLocked.
+func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, error) {
+	number, err := s.ParseNumber(to)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	code, err = NormalizeCode(s.opts.Format, code)
+	if err != nil {
+		return VerifyResult{To: number}, err
+	}
+	now := s.opts.Now()
+	res, err := s.store.Check(ctx, store.CheckRequest{Number: number, Hash: s.hash(number, code), Now: now, Policy: s.policy})
+	if err != nil {
+		return VerifyResult{To: number}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	out := VerifyResult{To: number, AttemptsLeft: res.AttemptsLeft, LockedUntil: res.LockedUntil}
+	switch res.Outcome {
+	case store.Approved:
+		out.Status = StatusApproved
+		return out, nil
+	case store.WrongCode:
+		if !res.LockedUntil.IsZero() {
+			out.Status = StatusLocked
+			return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, Reason: "wrong code, no tries left", now: now}
+		}
+		out.Status = StatusRejected
+		if res.AttemptsLeft == 0 {
+			return out, fmt.Errorf("%w; no tries left, send a new code", ErrWrongCode)
+		}
+		if res.AttemptsLeft > 0 {
+			return out, fmt.Errorf("%w; %s left", ErrWrongCode, plural(res.AttemptsLeft, "try", "tries"))
+		}
+		return out, ErrWrongCode
+	case store.CodeExpired:
+		out.Status = StatusExpired
+		return out, ErrExpired
+	case store.CodeUsed:
+		out.Status = StatusNotFound
+		return out, ErrUsed
+	case store.NoCode:
+		out.Status = StatusNotFound
+		return out, ErrNotFound
+	case store.NumberLocked:
+		out.Status = StatusLocked
+		return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, now: now}
+	}
+	return out, fmt.Errorf("%w: unknown check outcome %d", ErrStore, res.Outcome)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Info is what a program may show about a number without changing it: for
+// a verification page, the time left and the tries left.
+type Info struct {
+	To           string
+	Pending      bool      // a code can be verified now
+	ExpiresAt    time.Time // when the pending code expires (if Pending)
+	AttemptsLeft int       // wrong tries the pending code allows (-1: unlimited)
+	LockedUntil  time.Time // set while the number is locked
+	NextSendAt   time.Time // the earliest time a send may succeed (zero: now)
+}
+
+// Info returns what the store holds about a number, read-only.
+func (s *Service) Info(ctx context.Context, to string) (Info, error) {
+	number, err := s.ParseNumber(to)
+	if err != nil {
+		return Info{}, err
+	}
+	rec, _, err := s.store.Get(ctx, number)
+	if err != nil {
+		return Info{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	now := s.opts.Now()
+	in := Info{To: number, AttemptsLeft: -1}
+	if s.policy.MaxAttempts > 0 {
+		in.AttemptsLeft = max(s.policy.MaxAttempts-rec.Attempts, 0)
+	}
+	if rec.Pending(now) {
+		in.Pending, in.ExpiresAt = true, rec.ExpiresAt
+	}
+	if rec.Locked(now) {
+		in.LockedUntil = rec.LockedUntil
+		in.NextSendAt = rec.LockedUntil
+	}
+	// Ask the rules when the next send may happen, on a copy.
+	probe := rec
+	probe.Sends = append([]time.Time(nil), rec.Sends...)
+	if r := probe.Issue(store.IssueRequest{Number: number, Now: now, ExpiresAt: now, Policy: s.policy}); r.Outcome != store.Issued {
+		in.NextSendAt = r.RetryAt
+	}
+	return in, nil
+}
+
+// Purge removes expired and used codes from the store, and numbers with
+// nothing left to remember, and returns how many records it removed or
+// cleared. Locks and send limits still in force are kept.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	n, err := s.store.Purge(ctx, store.PurgeRequest{Now: s.opts.Now(), Policy: s.policy})
+	if err != nil {
+		return n, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return n, nil
+}
+
+// ErrorKind names the sentinel an error from this package wraps, as the otp
+// command writes it in JSON: "wrong_code", "expired", "not_found", "used",
+// "locked", "rate_limited", "invalid_number", "invalid_code",
+// "delivery_failed", "store", "invalid_options"; "" for other errors.
+func ErrorKind(err error) string {
+	for _, k := range errorKinds {
+		if errors.Is(err, k.err) {
+			return k.name
+		}
+	}
+	return ""
+}
+
+var errorKinds = []struct {
+	err  error
+	name string
+}{
+	{ErrWrongCode, "wrong_code"}, {ErrExpired, "expired"}, {ErrNotFound, "not_found"}, {ErrUsed, "used"},
+	{ErrLocked, "locked"}, {ErrRateLimited, "rate_limited"}, {ErrInvalidNumber, "invalid_number"},
+	{ErrInvalidCode, "invalid_code"}, {ErrDelivery, "delivery_failed"}, {ErrStore, "store"},
+	{ErrInvalidOptions, "invalid_options"},
+}
