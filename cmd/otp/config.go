@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -106,6 +109,10 @@ func (a *app) configPath(flag string) string {
 	return ""
 }
 
+// maxConfigSize bounds the configuration file; real ones take a few
+// hundred bytes.
+const maxConfigSize = 64 << 10
+
 // loadConfig reads the configuration file at path ("" for the defaults).
 // Unknown keys are errors, so a typo never passes silently.
 func loadConfig(path string) (*config, error) {
@@ -121,7 +128,14 @@ func loadConfig(path string) (*config, error) {
 		return nil, fmt.Errorf("%w: %w", errConfig, err)
 	}
 	defer f.Close()
-	dec := toml.NewDecoder(f).DisallowUnknownFields()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%w: %s: larger than %d KiB, too large for a configuration file", errConfig, path, maxConfigSize>>10)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", errConfig, path, tomlError(err))
 	}
@@ -139,7 +153,7 @@ func tomlError(err error) string {
 	if errors.As(err, &strict) && len(strict.Errors) > 0 {
 		keys := make([]string, len(strict.Errors))
 		for i, e := range strict.Errors {
-			keys[i] = strings.Join(e.Key(), ".")
+			keys[i] = keyString(e.Key())
 		}
 		row, _ := strict.Errors[0].Position()
 		return fmt.Sprintf("line %d: unknown setting %s", row, strings.Join(keys, ", "))
@@ -149,11 +163,32 @@ func tomlError(err error) string {
 		row, _ := de.Position()
 		msg := de.Error()
 		if k := de.Key(); len(k) > 0 {
-			return fmt.Sprintf("line %d: %s: %s", row, strings.Join(k, "."), msg)
+			return fmt.Sprintf("line %d: %s: %s", row, keyString(k), msg)
 		}
 		return fmt.Sprintf("line %d: %s", row, msg)
 	}
 	return err.Error()
+}
+
+// keyString writes a TOML key as the file would: dotted, with parts that
+// are not bare keys quoted, so a key holding a newline or a control
+// character is still one printable line.
+func keyString(key []string) string {
+	parts := make([]string, len(key))
+	for i, k := range key {
+		bare := k != ""
+		for _, r := range k {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+				bare = false
+				break
+			}
+		}
+		parts[i] = k
+		if !bare {
+			parts[i] = strconv.Quote(k)
+		}
+	}
+	return strings.Join(parts, ".")
 }
 
 // resolve makes a path from the configuration file relative to the file's

@@ -3,7 +3,8 @@ package main
 const configHelp = `The configuration file is TOML. otp reads --config FILE, else $OTP_CONFIG, else
 $XDG_CONFIG_HOME/otpkit/config.toml (~/.config/otpkit/config.toml) if it exists, else
 uses the defaults below. Unknown keys are errors. Relative paths are relative to the
-directory of the file. config.example.toml in the source tree documents every key.
+directory of the file. A file over 64 KiB is refused. config.example.toml in the source
+tree documents every key.
 
   app_name = "otpkit"              {{.AppName}} in message templates
 
