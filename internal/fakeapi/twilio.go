@@ -220,8 +220,8 @@ func (f *Twilio) messageJSON(m *message, status string, errCode *string) string 
 		"from": m.from, "messaging_service_sid": nil, "num_media": "0", "num_segments": "1",
 		"price": nil, "price_unit": "USD", "sid": m.id, "status": status,
 		"subresource_uris": map[string]string{"media": fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media.json", f.AccountSID, m.id)},
-		"to":  m.to,
-		"uri": fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s.json", f.AccountSID, m.id),
+		"to":               m.to,
+		"uri":              fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s.json", f.AccountSID, m.id),
 	})
 	return string(b)
 }
