@@ -93,8 +93,9 @@ type Sender struct {
 	cfg     Config
 	timeout time.Duration
 	rt      http.RoundTripper
-	// newAPI returns the SDK bound to ctx (the SDK itself takes no context).
-	newAPI func(ctx context.Context) twilioAPI
+	// newAPI returns the SDK bound to ctx (the SDK itself takes no
+	// context); the HTTP status of its last answer goes to *status.
+	newAPI func(ctx context.Context, status *int) twilioAPI
 }
 
 var (
@@ -147,11 +148,11 @@ func New(cfg Config) (*Sender, error) {
 
 // sdk returns a Twilio API client whose requests run under ctx and go to
 // the base URL.
-func (s *Sender) sdk(ctx context.Context) twilioAPI {
+func (s *Sender) sdk(ctx context.Context, status *int) twilioAPI {
 	c := &client.Client{
 		Credentials: client.NewCredentials(s.cfg.AccountSID, s.cfg.AuthToken),
 		HTTPClient: &http.Client{
-			Transport:     &httpx.WithContext{Ctx: ctx, Next: s.rt},
+			Transport:     &httpx.WithContext{Ctx: ctx, Next: &recorder{next: s.rt, status: status}},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
@@ -161,12 +162,28 @@ func (s *Sender) sdk(ctx context.Context) twilioAPI {
 	return openapi.NewApiService(&client.RequestHandler{Client: c})
 }
 
+// recorder notes the HTTP status of the last answer, which the SDK does
+// not report when an error answer is not JSON.
+type recorder struct {
+	next   http.RoundTripper
+	status *int
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if resp != nil {
+		*r.status = resp.StatusCode
+	}
+	return resp, err
+}
+
 // Send implements [delivery.Sender]: an SMS through the Messages API or a
 // call that speaks msg.Body through the Calls API.
 func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	api := s.newAPI(ctx)
+	var status int
+	api := s.newAPI(ctx, &status)
 	switch msg.Channel {
 	case delivery.SMS:
 		p := &openapi.CreateMessageParams{}
@@ -179,7 +196,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		}
 		m, err := api.CreateMessage(p)
 		if err != nil {
-			return delivery.Receipt{}, s.convert(err, msg.Code)
+			return delivery.Receipt{}, s.convert(err, status, msg.Code)
 		}
 		return delivery.Receipt{Provider: Name, ID: deref(m.Sid), Status: deref(m.Status)}, nil
 	case delivery.Voice:
@@ -194,7 +211,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		p.SetTo(msg.To).SetFrom(s.cfg.From).SetTwiml(doc)
 		c, err := api.CreateCall(p)
 		if err != nil {
-			return delivery.Receipt{}, s.convert(err, msg.Code)
+			return delivery.Receipt{}, s.convert(err, status, msg.Code)
 		}
 		return delivery.Receipt{Provider: Name, ID: deref(c.Sid), Status: deref(c.Status)}, nil
 	}
@@ -234,17 +251,18 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	api := s.newAPI(ctx)
+	var status int
+	api := s.newAPI(ctx, &status)
 	if id[:2] == "CA" {
 		c, err := api.FetchCall(id, nil)
 		if err != nil {
-			return delivery.DeliveryStatus{}, s.convert(err, "")
+			return delivery.DeliveryStatus{}, s.convert(err, status, "")
 		}
 		return callStatus(deref(c.Status)), nil
 	}
 	m, err := api.FetchMessage(id, nil)
 	if err != nil {
-		return delivery.DeliveryStatus{}, s.convert(err, "")
+		return delivery.DeliveryStatus{}, s.convert(err, status, "")
 	}
 	st := messageStatus(deref(m.Status))
 	if m.ErrorCode != nil && *m.ErrorCode != 0 {
@@ -279,16 +297,19 @@ func callStatus(raw string) delivery.DeliveryStatus {
 
 // convert turns an SDK error into a one-line error without credentials or
 // the code.
-func (s *Sender) convert(err error, code string) error {
+func (s *Sender) convert(err error, status int, code string) error {
 	var te *client.TwilioRestError
 	if errors.As(err, &te) {
 		c := strconv.Itoa(te.Code)
+		if status == 0 {
+			status = te.Status
+		}
 		return &delivery.ProviderError{
 			Provider:   Name,
 			Code:       c,
 			Message:    httpx.Redact(httpx.Meaning(codeMeanings, c, te.Message), s.cfg.AuthToken, code),
-			HTTPStatus: te.Status,
-			Retryable:  httpx.Retryable(te.Status),
+			HTTPStatus: status,
+			Retryable:  httpx.Retryable(status),
 		}
 	}
 	var ue *url.Error
@@ -296,6 +317,9 @@ func (s *Sender) convert(err error, code string) error {
 		return fmt.Errorf("%s: request failed: %w", Name, ue.Err)
 	}
 	// The SDK decodes every answer as JSON; anything else lands here.
+	if status != 0 && (status < 200 || status > 299) {
+		return &delivery.ProviderError{Provider: Name, Message: httpx.StatusMeaning(status), HTTPStatus: status, Retryable: httpx.Retryable(status)}
+	}
 	return fmt.Errorf("%s: %w: %s", Name, httpx.ErrUnreadable, httpx.Redact(err.Error(), s.cfg.AuthToken, code))
 }
 

@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -10,7 +11,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
-	"github.com/otpkit/otpkit/delivery/internal/httpx"
+	"github.com/otpkit/otpkit/delivery/internal/sendertest"
 	"github.com/otpkit/otpkit/internal/fakeapi"
 )
 
@@ -226,129 +227,23 @@ func TestProviderErrors(t *testing.T) {
 	}
 }
 
-func TestRetries(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		fail  func(f *fakeapi.Twilio)
-		tries int
-	}{
-		{"429 with Retry-After, then success", func(f *fakeapi.Twilio) { f.RateLimit("1") }, 2},
-		{"500, then success", func(f *fakeapi.Twilio) { f.ServerError() }, 2},
-		{"503 twice, then success", func(f *fakeapi.Twilio) { f.Fail(fakeapi.Fault{Status: 503}, fakeapi.Fault{Status: 503}) }, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := fake(t)
-			tt.fail(f)
-			rc, err := sender(t, config(f)).Send(context.Background(), sms())
-			if err != nil {
-				t.Fatal(err)
-			}
-			reqs := f.Requests()
-			if len(reqs) != tt.tries {
-				t.Fatalf("%d requests, want %d", len(reqs), tt.tries)
-			}
-			for _, r := range reqs {
-				if r.Form.Get("Body") != body {
-					t.Errorf("a retry sent body %q, want the same message", r.Form.Get("Body"))
-				}
-			}
-			if rc.ID == "" {
-				t.Error("no message id")
-			}
-		})
-	}
-}
-
-func TestRetriesGiveUp(t *testing.T) {
-	t.Parallel()
-	f := fake(t)
-	f.RateLimit("")
-	f.RateLimit("")
-	cfg := config(f)
-	cfg.Retry.MaxAttempts = 2
-	_, err := sender(t, cfg).Send(context.Background(), sms())
-	var pe *delivery.ProviderError
-	if !errors.As(err, &pe) || pe.Code != "20429" || !pe.Retryable || pe.HTTPStatus != 429 {
-		t.Fatalf("err = %v, want a retryable twilio 20429", err)
-	}
-	if n := len(f.Requests()); n != 2 {
-		t.Errorf("%d requests, want 2", n)
-	}
-}
-
-func TestRetryAfterBeyondTimeout(t *testing.T) {
-	t.Parallel()
-	f := fake(t)
-	f.RateLimit("30")
-	cfg := config(f)
-	cfg.Timeout = time.Second
-	_, err := sender(t, cfg).Send(context.Background(), sms())
-	var pe *delivery.ProviderError
-	if !errors.As(err, &pe) || pe.Code != "20429" {
-		t.Fatalf("err = %v, want twilio 20429 at once (the wait does not fit the timeout)", err)
-	}
-	if n := len(f.Requests()); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
-}
-
-func TestTimeout(t *testing.T) {
-	t.Parallel()
-	f := fake(t)
-	f.Hang(time.Minute)
-	cfg := config(f)
-	cfg.Timeout = 200 * time.Millisecond
-	_, err := sender(t, cfg).Send(context.Background(), sms())
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want a deadline error", err)
-	}
-	if strings.Contains(err.Error(), f.AccountSID) || strings.Contains(err.Error(), "http") {
-		t.Errorf("err %q shows the request URL", err)
-	}
-}
-
-func TestConnectionRefused(t *testing.T) {
-	t.Parallel()
-	f := fakeapi.NewTwilio()
-	cfg := config(f)
-	f.Close() // nothing listens there any more
-	_, err := sender(t, cfg).Send(context.Background(), sms())
-	if err == nil || !strings.HasPrefix(err.Error(), "twilio: request failed: ") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestMalformedResponse(t *testing.T) {
-	t.Parallel()
-	f := fake(t)
-	f.Malformed(201)
-	_, err := sender(t, config(f)).Send(context.Background(), sms())
-	if !errors.Is(err, httpx.ErrUnreadable) {
-		t.Fatalf("err = %v, want ErrUnreadable", err)
-	}
-	f.Fail(fakeapi.Fault{Status: 500, Body: "<html>bad gateway</html>"}, fakeapi.Fault{Status: 500, Body: "<html>bad gateway</html>"},
-		fakeapi.Fault{Status: 500, Body: "<html>bad gateway</html>"}, fakeapi.Fault{Status: 500, Body: "<html>bad gateway</html>"})
-	_, err = sender(t, config(f)).Send(context.Background(), sms())
-	if !errors.Is(err, httpx.ErrUnreadable) {
-		t.Fatalf("err = %v, want ErrUnreadable", err)
-	}
-}
-
-func TestErrorsHideSecrets(t *testing.T) {
-	t.Parallel()
-	f := fake(t)
-	// A provider message that echoes the token and the code.
-	f.Fail(fakeapi.Fault{Status: 400, Body: `{"code":21998,"message":"bad token ` + f.AuthToken + ` for body ` + body + `","status":400}`})
-	_, err := sender(t, config(f)).Send(context.Background(), sms())
-	if err == nil {
-		t.Fatal("no error")
-	}
-	if strings.Contains(err.Error(), f.AuthToken) || strings.Contains(err.Error(), code) {
-		t.Errorf("err %q shows a secret", err)
-	}
+func TestSuite(t *testing.T) {
+	sendertest.Run(t, sendertest.Harness{
+		Start: func(t *testing.T, opts sendertest.Options) (sendertest.Fake, delivery.Sender) {
+			f := fakeapi.NewTwilio()
+			cfg := config(f)
+			cfg.Timeout, cfg.Retry = opts.Timeout, opts.Retry
+			return f, sender(t, cfg)
+		},
+		Message: sms(),
+		Success: http.StatusCreated,
+		Body:    func(r fakeapi.Request) string { return r.Form.Get("Body") },
+		Secrets: []string{fakeapi.TwilioAuthToken},
+		ErrorBody: func(s string) string {
+			b, _ := json.Marshal(map[string]any{"code": 21998, "message": s, "more_info": "https://www.twilio.com/docs/errors/21998", "status": 400})
+			return string(b)
+		},
+	})
 }
 
 func TestStatus(t *testing.T) {
