@@ -46,7 +46,9 @@ func sender(t *testing.T, cfg Config) *Sender {
 	return s
 }
 
-func sms() delivery.Message { return delivery.Message{To: to, Channel: delivery.SMS, Body: body, Code: code} }
+func sms() delivery.Message {
+	return delivery.Message{To: to, Channel: delivery.SMS, Body: body, Code: code}
+}
 func voice() delivery.Message {
 	return delivery.Message{To: to, Channel: delivery.Voice, Body: spoken, Code: code}
 }
