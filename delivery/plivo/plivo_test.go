@@ -40,7 +40,9 @@ func sender(t *testing.T, cfg Config) *Sender {
 	return s
 }
 
-func sms() delivery.Message { return delivery.Message{To: to, Channel: delivery.SMS, Body: body, Code: code} }
+func sms() delivery.Message {
+	return delivery.Message{To: to, Channel: delivery.SMS, Body: body, Code: code}
+}
 
 func TestSendSMS(t *testing.T) {
 	t.Parallel()

@@ -215,12 +215,13 @@ func (s *store) add(m *message) {
 	s.msgs[m.id] = m
 }
 
-// fetch returns a copy of the message with its lookup count increased.
-func (s *store) fetch(id string) (message, bool) {
+// fetch returns a copy of the message of that kind, with its lookup count
+// increased.
+func (s *store) fetch(id, kind string) (message, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.msgs[id]
-	if !ok {
+	if !ok || m.kind != kind {
 		return message{}, false
 	}
 	m.fetches++

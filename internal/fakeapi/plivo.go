@@ -113,7 +113,7 @@ func (f *Plivo) send(w http.ResponseWriter, in map[string]any) {
 }
 
 func (f *Plivo) get(w http.ResponseWriter, id string) {
-	m, ok := f.fetch(id)
+	m, ok := f.fetch(id, "sms")
 	if !ok {
 		writeJSON(w, http.StatusNotFound, plivoError("not found"))
 		return

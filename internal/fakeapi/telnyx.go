@@ -168,8 +168,8 @@ func (f *Telnyx) messageJSON(m *message, status, errCode string) string {
 }
 
 func (f *Telnyx) getMessage(w http.ResponseWriter, id string) {
-	m, ok := f.fetch(id)
-	if !ok || m.kind != "sms" {
+	m, ok := f.fetch(id, "sms")
+	if !ok {
 		f.fail(w, http.StatusNotFound, telnyxErr{"10005", "Resource not found", "The requested resource or URL could not be found.", ""})
 		return
 	}
@@ -214,8 +214,8 @@ func (f *Telnyx) call(w http.ResponseWriter, in map[string]any) {
 }
 
 func (f *Telnyx) getCall(w http.ResponseWriter, sid string) {
-	m, ok := f.fetch(sid)
-	if !ok || m.kind != "call" {
+	m, ok := f.fetch(sid, "call")
+	if !ok {
 		f.fail(w, http.StatusNotFound, telnyxErr{"10005", "Resource not found", "The requested resource or URL could not be found.", ""})
 		return
 	}

@@ -171,8 +171,8 @@ func validTwiML(s string) bool {
 }
 
 func (f *Twilio) fetchResource(w http.ResponseWriter, kind, sid string) {
-	m, ok := f.fetch(sid)
-	if !ok || m.kind != kind {
+	m, ok := f.fetch(sid, kind)
+	if !ok {
 		f.fail(w, http.StatusNotFound, 20404, fmt.Sprintf("The requested resource /2010-04-01/Accounts/%s/%s/%s.json was not found", f.AccountSID, kind, sid))
 		return
 	}
