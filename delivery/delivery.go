@@ -3,8 +3,14 @@
 //
 // A provider implements [Sender]. Local providers live in delivery/console
 // (print to a terminal) and delivery/outbox (append to a JSON Lines file);
-// each real provider has its own subpackage, so a program links only the
-// SDKs it uses. Choosing a provider by name is the job of the program (the
+// each real provider has its own subpackage (delivery/twilio,
+// delivery/telnyx, delivery/plivo, delivery/messagebird, delivery/webhook),
+// so a program links only the SDKs it uses.
+//
+// Real providers refuse with a one-line [*ProviderError] carrying the
+// provider's own code, retry what may pass per a [RetryPolicy], and may
+// look up what became of a message ([StatusChecker], [Wait]). [Failover]
+// tries several providers in order with the same message. Choosing a provider by name is the job of the program (the
 // otp command does it from its configuration), not of this package.
 package delivery
 
