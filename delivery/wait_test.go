@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -91,12 +92,15 @@ func TestFailover(t *testing.T) {
 	t.Parallel()
 	e1 := &ProviderError{Provider: "twilio", Code: "21608", Message: "unverified"}
 	a := &stub{name: "twilio", err: e1}
-	b := &stub{name: "telnyx", id: "m-1"}
-	f := NewFailover(a, b)
+	b := &stub{id: "m-1"} // a sender that does not name itself: the route's name is used
+	f := NewFailover(Route{"twilio", a}, Route{"telnyx", b})
 	msg := Message{To: "+12015550123", Channel: SMS, Body: "code 1234", Code: "1234"}
 	rc, err := f.Send(context.Background(), msg)
 	if err != nil || rc.Provider != "telnyx" || rc.ID != "m-1" {
 		t.Fatalf("Send = %+v, %v", rc, err)
+	}
+	if len(rc.Failed) != 1 || rc.Failed[0].Provider != "twilio" || rc.Failed[0].Channel != SMS || rc.Failed[0].Err != e1 {
+		t.Errorf("Receipt.Failed = %+v, want twilio's error", rc.Failed)
 	}
 	if len(a.got) != 1 || len(b.got) != 1 || a.got[0] != msg || b.got[0] != msg {
 		t.Errorf("the routes did not get the same message: %v / %v", a.got, b.got)
@@ -107,11 +111,57 @@ func TestFailover(t *testing.T) {
 	if _, err := f.Status(context.Background(), "other"); err == nil {
 		t.Error("Status of an unknown id: no error")
 	}
+	if got := f.Senders(); len(got) != 2 || got[0] != a || got[1] != b {
+		t.Errorf("Senders() = %v", got)
+	}
 
 	e2 := &ProviderError{Provider: "telnyx", Code: "10009", Message: "auth"}
-	_, err = NewFailover(&stub{err: e1}, &stub{err: e2}).Send(context.Background(), msg)
+	_, err = NewFailover(Route{"twilio", &stub{err: e1}}, Route{"telnyx", &stub{err: e2}}).Send(context.Background(), msg)
 	var pe *ProviderError
+	var fe *FailoverError
 	if err == nil || err.Error() != "twilio 21608: unverified; then telnyx 10009: auth" || !errors.As(err, &pe) || !errors.Is(err, e2) {
 		t.Errorf("err = %v", err)
+	}
+	if !errors.As(err, &fe) || len(fe.Attempts) != 2 || fe.Attempts[1].Provider != "telnyx" {
+		t.Errorf("FailoverError = %+v", fe)
+	}
+	if _, err := NewFailover().Send(context.Background(), msg); err == nil {
+		t.Error("a Failover without routes sent")
+	}
+}
+
+// counter is a Sender and StatusChecker that hands out numbered ids.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) Send(context.Context, Message) (Receipt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return Receipt{Provider: "c", ID: fmt.Sprint(c.n)}, nil
+}
+
+func (c *counter) Status(context.Context, string) (DeliveryStatus, error) {
+	return DeliveryStatus{State: StateDelivered, Raw: "delivered"}, nil
+}
+
+func TestFailoverForgetsOldIDs(t *testing.T) {
+	t.Parallel()
+	f := NewFailover(Route{"c", &counter{}})
+	for range maxOwned + 10 {
+		if _, err := f.Send(context.Background(), Message{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.Status(context.Background(), "1"); err == nil {
+		t.Error("the oldest id is still remembered")
+	}
+	if _, err := f.Status(context.Background(), fmt.Sprint(maxOwned+10)); err != nil {
+		t.Errorf("the newest id: %v", err)
+	}
+	if len(f.owner) != maxOwned || len(f.order) != maxOwned {
+		t.Errorf("remembers %d ids (%d in order), want %d", len(f.owner), len(f.order), maxOwned)
 	}
 }

@@ -20,3 +20,18 @@ func TestSend(t *testing.T) {
 		t.Fatalf("wrote %q, want %q", buf.String(), want)
 	}
 }
+
+func TestStatus(t *testing.T) {
+	s := console.New(&bytes.Buffer{})
+	r, err := s.Send(context.Background(), delivery.Message{To: "+12015550123", Channel: delivery.SMS, Body: "b", Code: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status(context.Background(), r.ID)
+	if err != nil || st.State != delivery.StateDelivered {
+		t.Errorf("Status(%q) = %+v, %v", r.ID, st, err)
+	}
+	if _, err := s.Status(context.Background(), "SM123"); err == nil {
+		t.Error("Status of a foreign id: no error")
+	}
+}

@@ -73,3 +73,18 @@ func TestReadDamaged(t *testing.T) {
 		t.Fatalf("Read of a damaged file = %d entries, %v; want 1 and an error", len(entries), err)
 	}
 }
+
+func TestStatus(t *testing.T) {
+	s := outbox.New(filepath.Join(t.TempDir(), "outbox.jsonl"), nil)
+	r, err := s.Send(context.Background(), delivery.Message{To: "+12015550123", Channel: delivery.SMS, Body: "b", Code: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status(context.Background(), r.ID)
+	if err != nil || st.State != delivery.StateDelivered {
+		t.Errorf("Status(%q) = %+v, %v", r.ID, st, err)
+	}
+	if _, err := s.Status(context.Background(), "console-1"); err == nil {
+		t.Error("Status of a foreign id: no error")
+	}
+}
