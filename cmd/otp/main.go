@@ -26,6 +26,9 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	// pollInterval is how often send --wait looks up a status; 0 means
+	// delivery.DefaultPollInterval.
+	pollInterval time.Duration
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) *app {

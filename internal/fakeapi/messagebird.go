@@ -25,6 +25,8 @@ type MessageBird struct {
 	// Undeliverable maps a recipient number (E.164) to the status reason
 	// its messages fail with ("unknown subscriber").
 	Undeliverable map[string]string
+	// Invalid lists numbers (E.164) the API refuses as recipients (code 9).
+	Invalid []string
 	store
 }
 
@@ -103,6 +105,9 @@ func recipients(v any) ([]string, bool) {
 
 func (f *MessageBird) create(w http.ResponseWriter, kind string, in map[string]any) {
 	rcpts, ok := recipients(in["recipients"])
+	for _, r := range rcpts {
+		ok = ok && !contains(f.Invalid, "+"+r)
+	}
 	switch {
 	case !ok:
 		writeJSON(w, 422, mbError(9, "no (correct) recipients found", "recipients"))

@@ -27,6 +27,8 @@ type Plivo struct {
 	// Undeliverable maps a destination number to the error code its
 	// messages fail with ("50").
 	Undeliverable map[string]string
+	// Invalid lists well-formed numbers the API refuses as not valid.
+	Invalid []string
 	store
 }
 
@@ -98,7 +100,7 @@ func (f *Plivo) send(w http.ResponseWriter, in map[string]any) {
 		writeJSON(w, 400, plivoError("dst parameter is required"))
 	case text == "":
 		writeJSON(w, 400, plivoError("text parameter is required"))
-	case !e164.MatchString(dst):
+	case !e164.MatchString(dst) || contains(f.Invalid, dst):
 		writeJSON(w, 400, plivoError("invalid dst parameter"))
 	case !contains(f.Numbers, src):
 		writeJSON(w, 400, plivoError("src parameter is not a valid phone number of your account"))

@@ -32,6 +32,9 @@ type Telnyx struct {
 	// Undeliverable maps a destination number to a delivery error code
 	// ("40001").
 	Undeliverable map[string]string
+	// Invalid lists well-formed numbers the API refuses as not valid
+	// (40310 for messages, 10016 for calls).
+	Invalid []string
 	store
 }
 
@@ -127,7 +130,7 @@ func (f *Telnyx) sendMessage(w http.ResponseWriter, in map[string]any) {
 		f.fail(w, 400, errTelnyxMissing("from"))
 	case text == "" && in["media_urls"] == nil:
 		f.fail(w, 400, errTelnyxMissing("text"))
-	case !e164.MatchString(to):
+	case !e164.MatchString(to) || contains(f.Invalid, to):
 		f.fail(w, 400, telnyxErr{"40310", "Invalid 'to' address", "The 'to' address should be a single valid number.", "/to"})
 	case profile != "" && profile != f.MessagingProfileID:
 		f.fail(w, 400, telnyxErr{"40321", "Invalid messaging profile", "The messaging profile does not exist or is not enabled.", "/messaging_profile_id"})
@@ -199,7 +202,7 @@ func (f *Telnyx) call(w http.ResponseWriter, in map[string]any) {
 		f.fail(w, 422, errTelnyxMissing("Url"))
 	case texml != "" && !validTwiML(texml):
 		f.fail(w, 422, telnyxErr{"10015", "Bad Request", "Texml is not a valid TeXML document.", "/Texml"})
-	case !e164.MatchString(to):
+	case !e164.MatchString(to) || contains(f.Invalid, to):
 		f.fail(w, 422, telnyxErr{"10016", "Phone number must be in +E.164 format", "The specified phone number parameter must be in +E.164 format.", "/To"})
 	case !contains(f.Numbers, from):
 		f.fail(w, 422, telnyxErr{"10002", "Invalid phone number", "The 'From' number is not a number on your account.", "/From"})

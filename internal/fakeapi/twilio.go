@@ -33,6 +33,12 @@ type Twilio struct {
 	// Undeliverable maps a destination number to the error code its
 	// messages fail with ("30003").
 	Undeliverable map[string]string
+	// Invalid lists well-formed numbers the API refuses as not valid
+	// (21211), as it does numbers no carrier serves.
+	Invalid []string
+	// Landlines lists numbers that cannot take SMS: messages to them are
+	// refused with 21614; calls go through.
+	Landlines []string
 	store
 }
 
@@ -117,8 +123,10 @@ func (f *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, 400, 21602, "Message body is required.")
 	case len([]rune(body)) > 1600:
 		f.fail(w, 400, 21617, "The concatenated message body exceeds the 1600 character limit.")
-	case !e164.MatchString(to):
+	case !e164.MatchString(to) || contains(f.Invalid, to):
 		f.fail(w, 400, 21211, fmt.Sprintf("Invalid 'To' Phone Number: %s", to))
+	case contains(f.Landlines, to):
+		f.fail(w, 400, 21614, "'To' number is not a valid mobile number")
 	case svc != "" && svc != f.MessagingServiceSID:
 		f.fail(w, 400, 21701, fmt.Sprintf("The Messaging Service Sid %s is invalid.", svc))
 	case svc == "" && !contains(f.Numbers, from):
@@ -149,7 +157,7 @@ func (f *Twilio) createCall(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, 400, 21250, "Twiml parameter exceeds 4000 characters.")
 	case twiml != "" && !validTwiML(twiml):
 		f.fail(w, 400, 12100, "Document parse failure")
-	case !e164.MatchString(to):
+	case !e164.MatchString(to) || contains(f.Invalid, to):
 		f.fail(w, 400, 21211, fmt.Sprintf("Invalid 'To' Phone Number: %s", to))
 	case !contains(f.Numbers, from):
 		f.fail(w, 400, 21210, fmt.Sprintf("The source phone number provided, %s, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.", from))
