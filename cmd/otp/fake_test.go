@@ -29,7 +29,7 @@ type fakesKey struct{}
 // scriptFakes are the fakes of one script, by name.
 type scriptFakes struct {
 	servers map[string]fakeServer
-	checked map[string]int // requests already counted by "fake requests"
+	checked map[string]int // requests already checked by "fake requests"
 }
 
 func newScriptFakes() *scriptFakes {
@@ -48,8 +48,8 @@ func (s *scriptFakes) close() {
 //	fake start NAME [OPTION=VALUE...]  start twilio, telnyx, plivo, messagebird or webhook
 //	                                   and set $NAME_URL (e.g. $TWILIO_URL) to its base URL
 //	fake fail NAME STATUS [RETRY-AFTER] answer the next request with an HTTP error
-//	fake requests NAME N [REGEXP]      check that N requests (whose "METHOD path" match) came
-//	                                   since the last "fake requests NAME"
+//	fake requests NAME [REGEXP...]     check the requests since the last "fake requests NAME":
+//	                                   one whose "METHOD /path" matches each REGEXP, in order
 //	fake code NAME VAR [N]             put the code the last N (default 1) requests that
 //	                                   carried one carried into $VAR; fail if they differ
 //
@@ -89,26 +89,19 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		f.Fail(fault)
 	case "requests":
-		if len(rest) < 1 {
-			ts.Fatalf("usage: fake requests NAME N [REGEXP]")
-		}
-		want, err := strconv.Atoi(rest[0])
-		ts.Check(err)
-		re := regexp.MustCompile(".")
-		if len(rest) > 1 {
-			re = regexp.MustCompile(rest[1])
-		}
-		var got []string
 		reqs := f.Requests()
 		from := fakes.checked[name]
 		fakes.checked[name] = len(reqs)
+		var got []string
 		for _, r := range reqs[from:] {
-			if line := r.Method + " " + r.Path; re.MatchString(line) {
-				got = append(got, line)
-			}
+			got = append(got, r.Method+" "+r.Path)
 		}
-		if len(got) != want {
-			ts.Fatalf("%s got %d requests matching %s, want %d:\n%s", name, len(got), re, want, strings.Join(got, "\n"))
+		ok := len(got) == len(rest)
+		for i := 0; ok && i < len(got); i++ {
+			ok = regexp.MustCompile(rest[i]).MatchString(got[i])
+		}
+		if !ok {
+			ts.Fatalf("%s got the requests\n\t%s\nwant\n\t%s", name, strings.Join(got, "\n\t"), strings.Join(rest, "\n\t"))
 		}
 	case "code":
 		if len(rest) != 1 && len(rest) != 2 {

@@ -199,7 +199,11 @@ func (p *sendPrinter) summary(s summaryJSON) {
 		writeJSON(p.a.stdout, s)
 		return
 	}
-	line := fmt.Sprintf("otp: %d numbers: %d sent, %d failed", s.Numbers, s.Sent, s.Failed)
+	noun := "numbers"
+	if s.Numbers == 1 {
+		noun = "number"
+	}
+	line := fmt.Sprintf("otp: %d %s: %d sent, %d failed", s.Numbers, noun, s.Sent, s.Failed)
 	if s.Delivered != nil {
 		line += fmt.Sprintf("; %d delivered, %d not delivered", *s.Delivered, *s.Undelivered)
 	}
