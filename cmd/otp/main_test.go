@@ -60,6 +60,9 @@ func scriptParams() testscript.Params {
 			e.Setenv("OTP_CONFIG", "")
 			e.Setenv("OTP_SECRET", "")
 			e.Setenv("OTP_TEST_POLL", "10ms")
+			// A binary built with -race sleeps a second at exit by default, which
+			// made every otp run in a script cost a second under go test -race.
+			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			for _, v := range providerEnv {
 				e.Setenv(v, "")
 			}

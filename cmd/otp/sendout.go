@@ -131,56 +131,54 @@ func (p *sendPrinter) transition(res otp.SendResult, st delivery.DeliveryStatus)
 func (p *sendPrinter) result(o outcome, batch bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if o.err != nil {
-		if !batch {
-			return
-		}
+	switch {
+	case o.err != nil && !batch:
+	case o.err != nil:
 		if p.json {
 			writeJSON(p.a.stdout, numberErrorJSON{To: o.to, errorJSON: newErrorJSON(o.err)})
 		}
 		fmt.Fprintf(p.a.stderr, "otp: %s: %s\n", o.to, errorMessage(o.err))
-		return
-	}
-	res := o.res
-	if p.json {
-		out := sendJSON{
-			To: res.To, Channel: string(res.Channel), Provider: res.Provider, MessageID: res.MessageID,
-			Status: res.Status, ExpiresAt: res.ExpiresAt.UTC(), NextSendAt: res.NextSendAt.UTC(),
-			Attempts: attemptsJSON(res.Attempts),
+	case o.code() == exitUndelivered:
+		if p.json {
+			writeJSON(p.a.stdout, sendResultJSON(o))
 		}
-		if res.SendsLeft >= 0 {
-			out.SendsLeft = &res.SendsLeft
-		}
-		if o.waited {
-			out.Delivery, out.DeliveryStatus = "unknown", o.status.Raw
-			switch {
-			case o.waitErr != nil:
-				out.DeliveryError = errorMessage(o.waitErr)
-			case o.status.State == delivery.StateDelivered:
-				out.Delivery = "delivered"
-			default:
-				out.Delivery, out.DeliveryError = "failed", problem(o.status)
-			}
-		}
-		writeJSON(p.a.stdout, out)
-	}
-	if p.json {
-		if o.code() == exitUndelivered {
-			fmt.Fprintf(p.a.stderr, "otp: %s: not delivered: %s\n", res.To, p.undelivered(o))
-		}
-		return
-	}
-	switch {
-	case !o.waited:
-		p.sentText(res)
-	case o.code() == exitOK:
-		fmt.Fprintf(p.a.stdout, "delivered %s to %s via %s (message %s)\n", res.Channel, res.To, res.Provider, res.MessageID)
+		fmt.Fprintf(p.a.stderr, "otp: %s: not delivered: %s\n", o.to, undelivered(o))
+	case p.json:
+		writeJSON(p.a.stdout, sendResultJSON(o))
+	case o.waited:
+		fmt.Fprintf(p.a.stdout, "delivered %s to %s via %s (message %s)\n", o.res.Channel, o.to, o.res.Provider, o.res.MessageID)
 	default:
-		fmt.Fprintf(p.a.stderr, "otp: %s: not delivered: %s\n", res.To, p.undelivered(o))
+		p.sentText(o.res)
 	}
 }
 
-func (p *sendPrinter) undelivered(o outcome) string {
+// sendResultJSON is the JSON object of a number the code went to.
+func sendResultJSON(o outcome) sendJSON {
+	res := o.res
+	out := sendJSON{
+		To: res.To, Channel: string(res.Channel), Provider: res.Provider, MessageID: res.MessageID,
+		Status: res.Status, ExpiresAt: res.ExpiresAt.UTC(), NextSendAt: res.NextSendAt.UTC(),
+		Attempts: attemptsJSON(res.Attempts),
+	}
+	if res.SendsLeft >= 0 {
+		out.SendsLeft = &res.SendsLeft
+	}
+	if o.waited {
+		out.Delivery, out.DeliveryStatus = "unknown", o.status.Raw
+		switch {
+		case o.waitErr != nil:
+			out.DeliveryError = errorMessage(o.waitErr)
+		case o.status.State == delivery.StateDelivered:
+			out.Delivery = "delivered"
+		default:
+			out.Delivery, out.DeliveryError = "failed", problem(o.status)
+		}
+	}
+	return out
+}
+
+// undelivered says why a message waited on was not delivered.
+func undelivered(o outcome) string {
 	if o.waitErr != nil {
 		return errorMessage(o.waitErr)
 	}
