@@ -77,7 +77,10 @@ func newFixture(t testing.TB, cfg appConfig) *fixture {
 // testWriter sends the app's log to the test log.
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // entries returns the outbox's messages (none if it does not exist yet).
 func (f *fixture) entries(t testing.TB) []outbox.Entry {
