@@ -3,8 +3,13 @@ module github.com/otpkit/otpkit
 go 1.26.8
 
 require (
+	github.com/chromedp/cdproto v0.159.2
+	github.com/chromedp/chromedp v0.23.0
 	github.com/nyaruka/phonenumbers v1.8.1
 	golang.org/x/text v0.23.0
 )
 
-require google.golang.org/protobuf v1.36.11 // indirect
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
+)

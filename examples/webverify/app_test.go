@@ -55,7 +55,8 @@ type fixture struct {
 func newFixture(t testing.TB, cfg appConfig) *fixture {
 	t.Helper()
 	f := &fixture{
-		clock: &fakeClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)},
+		// Real time, frozen: browsers compare cookie expiry with their own clock.
+		clock: &fakeClock{t: time.Now().UTC().Truncate(time.Second)},
 		box:   filepath.Join(t.TempDir(), "outbox.jsonl"),
 		key:   []byte("test cookie key, 32 bytes long.."),
 	}
