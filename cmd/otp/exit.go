@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/otpkit/otpkit/otp"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes: a contract with scripts. Keep exitCodesHelp in step.
+const (
+	exitOK          = 0
+	exitWrongCode   = 1
+	exitUsage       = 2 // usage, configuration or input error
+	exitNoCode      = 3 // expired, already used, never sent
+	exitLocked      = 4
+	exitRateLimited = 5
+	exitDelivery    = 6
+	exitStore       = 7
+)
+
+const exitCodesHelp = `Exit codes:
+  0  success: sent, approved, purged
+  1  wrong code (tries may be left)
+  2  usage, configuration or input error (bad flag, bad number, bad config)
+  3  no pending code: expired, already used, or never sent
+  4  locked after too many wrong tries (send and verify are refused)
+  5  rate limited: resend cooldown or too many sends; retry later
+  6  delivery failed: the provider did not accept the message
+  7  store error: the store is damaged, busy or unreadable`
+
+// errUsage marks errors in how the command was called; errConfig marks
+// errors in the configuration. Both exit 2.
+var (
+	errUsage  = errors.New("usage")
+	errConfig = errors.New("config")
+)
+
+// exitError ends the command with a code after it has reported the outcome
+// itself (verify --json writes its own object for every verification).
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func usageErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
+
+// classify maps an error to its exit code and the kind written in JSON.
+func classify(err error) (code int, kind string) {
+	switch {
+	case errors.Is(err, otp.ErrWrongCode):
+		return exitWrongCode, "wrong_code"
+	case errors.Is(err, otp.ErrExpired):
+		return exitNoCode, "expired"
+	case errors.Is(err, otp.ErrUsed):
+		return exitNoCode, "used"
+	case errors.Is(err, otp.ErrNotFound):
+		return exitNoCode, "not_found"
+	case errors.Is(err, otp.ErrLocked):
+		return exitLocked, "locked"
+	case errors.Is(err, otp.ErrRateLimited):
+		return exitRateLimited, "rate_limited"
+	case errors.Is(err, otp.ErrDelivery):
+		return exitDelivery, "delivery_failed"
+	case errors.Is(err, otp.ErrStore):
+		return exitStore, "store"
+	case errors.Is(err, otp.ErrInvalidNumber):
+		return exitUsage, "invalid_number"
+	case errors.Is(err, otp.ErrInvalidCode):
+		return exitUsage, "invalid_code"
+	case errors.Is(err, errConfig), errors.Is(err, otp.ErrInvalidOptions):
+		return exitUsage, "config"
+	}
+	// Everything else comes from parsing the command line (cobra's own
+	// errors for unknown commands and flags included).
+	return exitUsage, "usage"
+}
+
+// errorJSON is what --json writes for an error.
+type errorJSON struct {
+	Error             string `json:"error"`
+	Message           string `json:"message"`
+	RetryAfterSeconds *int64 `json:"retry_after_seconds,omitempty"`
+}
+
+// fail reports err, on stderr as one line and, with --json, as one JSON
+// object on stdout, and returns the exit code.
+func (a *app) fail(cmd *cobra.Command, err error) int {
+	var done exitError
+	if errors.As(err, &done) {
+		return int(done)
+	}
+	code, kind := classify(err)
+	msg := errorMessage(err)
+	fmt.Fprintf(a.stderr, "otp: %s\n", msg)
+	if cmd != nil && jsonFlag(cmd) {
+		out := errorJSON{Error: kind, Message: msg}
+		var re *otp.RetryError
+		if errors.As(err, &re) {
+			s := int64(re.RetryAfter() / time.Second)
+			out.RetryAfterSeconds = &s
+		}
+		writeJSON(a.stdout, out)
+	}
+	return code
+}
+
+// errorMessage renders err as one lowercase line without the internal
+// markers.
+func errorMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{errUsage.Error() + ": ", errConfig.Error() + ": "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	msg = strings.Join(strings.Fields(msg), " ") // one line
+	return msg
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own plain structs are written
+	}
+	w.Write(append(b, '\n'))
+}
+
+// jsonFlag reports whether --json was given to the command that ran.
+func jsonFlag(cmd *cobra.Command) bool {
+	f := cmd.Flags().Lookup("json")
+	return f != nil && f.Changed
+}

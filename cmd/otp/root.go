@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/delivery/console"
+	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/filestore"
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+// globalFlags are the flags every command takes.
+type globalFlags struct {
+	config string
+	store  string
+	json   bool
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:   "otp",
+		Short: "Send one-time passcodes by SMS or voice and verify them",
+		Long: `otp sends one-time passcodes by SMS or voice call through a configured provider,
+keeps them (hashed) in a local store with an expiry, and verifies what people type back.
+
+Configuration: --config FILE, else $OTP_CONFIG, else $XDG_CONFIG_HOME/otpkit/config.toml
+(~/.config/otpkit/config.toml) if present, else built-in defaults: codes of 6 digits valid
+for 10 minutes, a file store under $XDG_STATE_HOME/otpkit (~/.local/state/otpkit), and the
+console provider, which prints messages to stderr. See "otp help config".
+
+` + exitCodesHelp,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v (see 'otp %s --help')", err, c.Name())
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.config, "config", "", "configuration file (default $OTP_CONFIG or $XDG_CONFIG_HOME/otpkit/config.toml)")
+	pf.StringVar(&g.store, "store", "", "store file (default [store] path or $XDG_STATE_HOME/otpkit/otp.db)")
+	pf.BoolVar(&g.json, "json", false, "write one JSON object to stdout for every outcome")
+	root.AddCommand(
+		newSendCmd(a, g),
+		newVerifyCmd(a, g),
+		newPurgeCmd(a, g),
+		newVersionCmd(a),
+		helpTopic("config", "The configuration file", configHelp),
+		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),
+	)
+	return root
+}
+
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := version
+			if v == "" {
+				v = "(devel)"
+				if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+					v = bi.Main.Version
+				}
+			}
+			fmt.Fprintf(a.stdout, "otp %s %s %s/%s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+// helpTopic is a command without a Run: cobra lists it under "Additional
+// help topics" and "otp help NAME" prints its text.
+func helpTopic(name, short, text string) *cobra.Command {
+	return &cobra.Command{Use: name, Short: short, Long: text}
+}
+
+// noArgs refuses positional arguments with a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q (see 'otp %s --help')", args[0], cmd.Name())
+	}
+	return nil
+}
+
+// env is what the send, verify and purge commands work with.
+type env struct {
+	cfg     *config
+	svc     *otp.Service
+	store   store.Store
+	channel delivery.Channel
+}
+
+// setup reads the configuration and opens the store and the provider. The
+// caller must call close.
+func (a *app) setup(g *globalFlags) (*env, error) {
+	cfg, err := loadConfig(a.configPath(g.config))
+	if err != nil {
+		return nil, err
+	}
+	opts, err := cfg.options(a)
+	if err != nil {
+		return nil, err
+	}
+	storePath, err := cfg.storePath(g.store, a)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := cfg.sender(a, storePath)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(cfg, storePath)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := otp.New(st, sender, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &env{cfg: cfg, svc: svc, store: st}, nil
+}
+
+func (e *env) close() error { return e.store.Close() }
+
+// storePath returns the file store's path: the --store flag, else [store]
+// path, else the default under $XDG_STATE_HOME.
+func (c *config) storePath(flag string, a *app) (string, error) {
+	switch {
+	case flag != "":
+		return flag, nil
+	case c.Store.Path != "":
+		return c.resolve(c.Store.Path), nil
+	}
+	dir := a.getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home := a.getenv("HOME")
+		if home == "" {
+			return "", fmt.Errorf("%w: neither XDG_STATE_HOME nor HOME is set: give --store or [store] path", errConfig)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "otpkit", "otp.db"), nil
+}
+
+// openStore opens the configured store.
+func openStore(c *config, path string) (store.Store, error) {
+	switch c.Store.Driver {
+	case "", "file":
+		st, err := filestore.Open(path, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", otp.ErrStore, err)
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("%w: [store] driver %q is not known (want file)", errConfig, c.Store.Driver)
+}
+
+// sender builds the configured provider.
+func (c *config) sender(a *app, storePath string) (delivery.Sender, error) {
+	switch c.Delivery.Provider {
+	case "", "console":
+		return console.New(a.stderr), nil
+	case "outbox":
+		p := c.resolve(c.Delivery.Outbox.Path)
+		if p == "" {
+			p = filepath.Join(filepath.Dir(storePath), "outbox.jsonl")
+		}
+		return outbox.New(p, a.now), nil
+	}
+	return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want console or outbox)", errConfig, c.Delivery.Provider)
+}
