@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -94,7 +95,7 @@ func newApp(svc *otp.Service, cfg appConfig) http.Handler {
 		cfg.Now = time.Now
 	}
 	if cfg.Log == nil {
-		cfg.Log = log.New(io.Discard, "", 0)
+		cfg.Log = log.New(os.Stderr, "webverify: ", 0)
 	}
 	a := &app{
 		svc:      svc,
