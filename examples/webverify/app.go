@@ -225,8 +225,16 @@ func (a *app) session(r *http.Request) session {
 func (a *app) post(h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+		if err := r.ParseForm(); err != nil {
+			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+				http.Error(w, "form too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
 		s, ok := a.sessions.load(r, a.cfg.Now())
-		if err := r.ParseForm(); err != nil || !ok || !validCSRF(s, r.PostForm.Get("csrf")) {
+		if !ok || !validCSRF(s, r.PostForm.Get("csrf")) {
 			if !ok {
 				s = newSession()
 			}

@@ -583,7 +583,7 @@ func TestBadInput(t *testing.T) {
 	}
 	// A huge form is refused, not read.
 	v.post("/verify", url.Values{"code": {strings.Repeat("1", 64<<10)}})
-	if v.status != http.StatusForbidden {
+	if v.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("huge form: status %d", v.status)
 	}
 	// Pages out of order lead back to the start.
