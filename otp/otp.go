@@ -114,6 +114,35 @@ func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error)
 	if st == nil || sender == nil {
 		return nil, fmt.Errorf("%w: a store and a sender are required", ErrInvalidOptions)
 	}
+	s, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.store, s.sender = st, sender
+	if len(s.secret) == 0 {
+		keeper, ok := st.(store.SecretKeeper)
+		if !ok {
+			return nil, fmt.Errorf("%w: a secret is required with this store", ErrInvalidOptions)
+		}
+		if s.secret, err = keeper.Secret(context.Background()); err != nil {
+			return nil, fmt.Errorf("%w: secret: %w", ErrStore, err)
+		}
+		if len(s.secret) < MinSecretLength {
+			return nil, fmt.Errorf("%w: the store's secret is shorter than %d bytes", ErrStore, MinSecretLength)
+		}
+	}
+	return s, nil
+}
+
+// Validate checks options as [New] does, without a store: programs call it
+// to report a bad configuration before they open anything.
+func (o Options) Validate() error {
+	_, err := prepare(o)
+	return err
+}
+
+// prepare checks opts, fills in the defaults and parses the templates.
+func prepare(opts Options) (*Service, error) {
 	if opts.Format != Numeric && opts.Format != Hex {
 		return nil, fmt.Errorf("%w: unknown code format %v", ErrInvalidOptions, opts.Format)
 	}
@@ -133,6 +162,9 @@ func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error)
 	if opts.DefaultRegion != "" && !validRegion(opts.DefaultRegion) {
 		return nil, fmt.Errorf("%w: unknown region %q (want an ISO 3166 code such as US)", ErrInvalidOptions, opts.DefaultRegion)
 	}
+	if opts.Secret != nil && len(opts.Secret) < MinSecretLength {
+		return nil, fmt.Errorf("%w: the secret is shorter than %d bytes", ErrInvalidOptions, MinSecretLength)
+	}
 	if opts.AppName == "" {
 		opts.AppName = DefaultAppName
 	}
@@ -145,7 +177,7 @@ func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{store: st, sender: sender, opts: opts}
+	s := &Service{opts: opts, secret: opts.Secret}
 	s.policy = store.Policy{
 		MaxAttempts: withDefaults(opts.MaxAttempts, DefaultMaxAttempts),
 		Lockout:     withDefaults(opts.Lockout, DefaultLockout),
@@ -162,19 +194,6 @@ func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error)
 	}
 	if s.voiceTmpl, err = parseTemplate("voice", opts.VoiceTemplate); err != nil {
 		return nil, err
-	}
-	s.secret = opts.Secret
-	if len(s.secret) == 0 {
-		keeper, ok := st.(store.SecretKeeper)
-		if !ok {
-			return nil, fmt.Errorf("%w: a secret is required with this store", ErrInvalidOptions)
-		}
-		if s.secret, err = keeper.Secret(context.Background()); err != nil {
-			return nil, fmt.Errorf("%w: secret: %w", ErrStore, err)
-		}
-	}
-	if len(s.secret) < MinSecretLength {
-		return nil, fmt.Errorf("%w: the secret is shorter than %d bytes", ErrInvalidOptions, MinSecretLength)
 	}
 	return s, nil
 }

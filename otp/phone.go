@@ -25,6 +25,9 @@ func ParseNumber(raw, region string) (string, error) {
 	if len(raw) > maxNumberInput {
 		return "", fmt.Errorf("%w: too long", ErrInvalidNumber)
 	}
+	if !strings.ContainsAny(raw, "0123456789") {
+		return "", fmt.Errorf("%w: %q is not a phone number", ErrInvalidNumber, raw)
+	}
 	if region == "" {
 		switch {
 		case strings.HasPrefix(raw, "+"):

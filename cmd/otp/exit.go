@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ type errorJSON struct {
 
 // fail reports err, on stderr as one line and, with --json, as one JSON
 // object on stdout, and returns the exit code.
-func (a *app) fail(cmd *cobra.Command, err error) int {
+func (a *app) fail(cmd *cobra.Command, args []string, err error) int {
 	var done exitError
 	if errors.As(err, &done) {
 		return int(done)
@@ -98,7 +99,7 @@ func (a *app) fail(cmd *cobra.Command, err error) int {
 	code, kind := classify(err)
 	msg := errorMessage(err)
 	fmt.Fprintf(a.stderr, "otp: %s\n", msg)
-	if cmd != nil && jsonFlag(cmd) {
+	if jsonFlag(cmd, args) {
 		out := errorJSON{Error: kind, Message: msg}
 		var re *otp.RetryError
 		if errors.As(err, &re) {
@@ -121,16 +122,27 @@ func errorMessage(err error) string {
 	return msg
 }
 
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own plain structs are written
-	}
-	w.Write(append(b, '\n'))
+// writeJSON writes v as one line of JSON, with <, > and & as they are.
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // only our own plain structs are written: it cannot fail but for w
 }
 
-// jsonFlag reports whether --json was given to the command that ran.
-func jsonFlag(cmd *cobra.Command) bool {
-	f := cmd.Flags().Lookup("json")
-	return f != nil && f.Changed
+// jsonFlag reports whether --json was given to the command that ran. When
+// cobra fails before it parses flags (an unknown command), the arguments
+// are looked at directly.
+func jsonFlag(cmd *cobra.Command, args []string) bool {
+	if f := cmd.Flags().Lookup("json"); f != nil && f.Changed {
+		return f.Value.String() == "true"
+	}
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "--json=true":
+			return true
+		}
+	}
+	return false
 }

@@ -40,5 +40,5 @@ func run(a *app, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	return a.fail(cmd, err)
+	return a.fail(cmd, args, err)
 }

@@ -15,8 +15,11 @@ Locks and send limits still in force are kept. It prints how many records it rem
 cleared. Run it from cron to keep the store small; nothing depends on it for correctness.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.setup(g)
+			e, err := a.load(g)
 			if err != nil {
+				return err
+			}
+			if err := e.open(a, g); err != nil {
 				return err
 			}
 			defer e.close()

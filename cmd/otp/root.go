@@ -99,15 +99,15 @@ func noArgs(cmd *cobra.Command, args []string) error {
 
 // env is what the send, verify and purge commands work with.
 type env struct {
-	cfg     *config
-	svc     *otp.Service
-	store   store.Store
-	channel delivery.Channel
+	cfg   *config
+	opts  otp.Options
+	svc   *otp.Service
+	store store.Store
 }
 
-// setup reads the configuration and opens the store and the provider. The
-// caller must call close.
-func (a *app) setup(g *globalFlags) (*env, error) {
+// load reads and checks the configuration, opening nothing, so that bad
+// configuration and bad input fail before the store is touched.
+func (a *app) load(g *globalFlags) (*env, error) {
 	cfg, err := loadConfig(a.configPath(g.config))
 	if err != nil {
 		return nil, err
@@ -116,24 +116,34 @@ func (a *app) setup(g *globalFlags) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	storePath, err := cfg.storePath(g.store, a)
-	if err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	sender, err := cfg.sender(a, storePath)
+	return &env{cfg: cfg, opts: opts}, nil
+}
+
+// open opens the store and the provider and makes the service. The caller
+// must call close.
+func (e *env) open(a *app, g *globalFlags) error {
+	storePath, err := e.cfg.storePath(g.store, a)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	st, err := openStore(cfg, storePath)
+	sender, err := e.cfg.sender(a, storePath)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	svc, err := otp.New(st, sender, opts)
+	st, err := openStore(e.cfg, storePath)
+	if err != nil {
+		return err
+	}
+	svc, err := otp.New(st, sender, e.opts)
 	if err != nil {
 		st.Close()
-		return nil, err
+		return err
 	}
-	return &env{cfg: cfg, svc: svc, store: st}, nil
+	e.svc, e.store = svc, st
+	return nil
 }
 
 func (e *env) close() error { return e.store.Close() }

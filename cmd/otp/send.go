@@ -50,15 +50,21 @@ func (a *app) runSend(cmd *cobra.Command, g *globalFlags, o *sendOptions) error 
 	if o.to == "" {
 		return usageErrorf("send needs --to NUMBER")
 	}
-	e, err := a.setup(g)
+	e, err := a.load(g)
 	if err != nil {
 		return err
 	}
-	defer e.close()
 	ch, err := e.cfg.channel(o.channel)
 	if err != nil {
 		return err
 	}
+	if _, err := otp.ParseNumber(o.to, e.opts.DefaultRegion); err != nil {
+		return err
+	}
+	if err := e.open(a, g); err != nil {
+		return err
+	}
+	defer e.close()
 	res, err := e.svc.Send(cmd.Context(), o.to, ch)
 	if err != nil {
 		return err

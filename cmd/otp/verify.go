@@ -60,8 +60,17 @@ func (a *app) runVerify(cmd *cobra.Command, g *globalFlags, o *verifyOptions) er
 			return usageErrorf("no code on stdin")
 		}
 	}
-	e, err := a.setup(g)
+	e, err := a.load(g)
 	if err != nil {
+		return err
+	}
+	if _, err := otp.ParseNumber(o.to, e.opts.DefaultRegion); err != nil {
+		return err
+	}
+	if _, err := otp.NormalizeCode(e.opts.Format, code); err != nil {
+		return err
+	}
+	if err := e.open(a, g); err != nil {
 		return err
 	}
 	defer e.close()
