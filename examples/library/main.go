@@ -7,10 +7,12 @@
 //
 //	go run ./examples/library
 //
-// A real program would use a provider such as delivery/twilio instead of the
-// outbox, keep one [otp.Service] for its lifetime, and never read codes back:
-// people type them in. This example also moves a pretend clock forward so it
-// can show expiry and lockout without waiting ten minutes.
+// The store is a file in a temporary directory (store/filestore, the otp
+// command's store too). A real program would use a provider such as
+// delivery/twilio instead of the outbox, keep one [otp.Service] for its
+// lifetime, and never read codes back: people type them in. This example
+// also moves a pretend clock forward so it can show expiry and lockout
+// without waiting ten minutes.
 package main
 
 import (
@@ -26,7 +28,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
 	"github.com/otpkit/otpkit/otp"
-	"github.com/otpkit/otpkit/store/memstore"
+	"github.com/otpkit/otpkit/store/filestore"
 )
 
 func main() {
@@ -61,7 +63,10 @@ func run(ctx context.Context, w io.Writer, dir string) error {
 
 	// The pieces: a store for pending codes and limits, a sender that
 	// delivers messages, and the service that ties them together.
-	st := memstore.New()
+	st, err := filestore.Open(filepath.Join(dir, "otp.db"), nil)
+	if err != nil {
+		return err
+	}
 	defer st.Close()
 	box := filepath.Join(dir, "outbox.jsonl")
 	svc, err := otp.New(st, outbox.New(box, clk.Now), otp.Options{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/store/filestore"
 )
 
 // want is the whole tour: every line shows one outcome of package otp.
@@ -68,8 +69,24 @@ func TestRun(t *testing.T) {
 			t.Errorf("output contains a code")
 		}
 	}
-	if fi, err := os.Stat(box); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("outbox file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	// The outbox, the store and its key are private files.
+	for _, name := range []string{"outbox.jsonl", "otp.db", "otp.db.key"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", name, fi.Mode().Perm())
+		}
+	}
+	// The store remembers the lock after the program closed it.
+	st, err := filestore.Open(filepath.Join(dir, "otp.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rec, ok, err := st.Get(context.Background(), "+12015550123")
+	if err != nil || !ok || rec.LockedUntil.IsZero() || rec.Hash != nil {
+		t.Errorf("stored record: %+v, %v, %v; want a lock and no pending code", rec, ok, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"log"
@@ -22,6 +23,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
 	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/otpkit/otpkit/store/memstore"
 )
 
@@ -653,13 +655,14 @@ func TestWaitText(t *testing.T) {
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	box := filepath.Join(dir, "box", "outbox.jsonl")
+	db := filepath.Join(dir, "state", "otp.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	var stderr strings.Builder
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-outbox", box, "-region", "US", "-webotp", "example.com"}, pw, &stderr)
+		done <- run(ctx, []string{"-outbox", box, "-store", db, "-region", "US", "-webotp", "example.com"}, pw, &stderr)
 		pw.Close()
 	}()
 	line := make([]byte, 64)
@@ -696,12 +699,26 @@ func TestRun(t *testing.T) {
 		t.Errorf("sms body %q, want the WebOTP line %q last", es[0].Body, want)
 	}
 
+	// While it runs, the store is taken: a second app says so at once.
+	if _, _, err := newService(config{Provider: "console", Store: db}, io.Discard); !errors.Is(err, filestore.ErrBusy) {
+		t.Errorf("second open of the store: %v, want ErrBusy", err)
+	}
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if !strings.Contains(stderr.String(), "codes go to "+box) {
+	if !strings.Contains(stderr.String(), "codes go to "+box) || !strings.Contains(stderr.String(), "pending codes are kept in "+db) {
 		t.Errorf("stderr: %s", stderr.String())
+	}
+	// The pending code outlives the app.
+	svc, st, err := newService(config{Provider: "console", Store: db, Region: "US"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := svc.Verify(context.Background(), numA, es[0].Code); err != nil {
+		t.Errorf("verify after a restart: %v", err)
 	}
 }
 

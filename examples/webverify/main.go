@@ -38,17 +38,25 @@ import (
 	"github.com/otpkit/otpkit/delivery/outbox"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/otpkit/otpkit/store/memstore"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "webverify:", err)
-		}
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var usage usageError
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
 		os.Exit(2)
+	case errors.As(err, &usage):
+		fmt.Fprintln(os.Stderr, "webverify:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "webverify:", err)
+		os.Exit(1)
 	}
 }
 
@@ -57,10 +65,16 @@ type config struct {
 	Addr     string // listen address
 	Provider string // "outbox" or "console"
 	Outbox   string // outbox file; empty: outbox.jsonl in a new temporary directory
+	Store    string // file store path; empty: in memory
 	Region   string // default country of the phone page and of numbers without +
 	AppName  string // the name in the messages
 	WebOTP   string // host for a WebOTP line in the SMS; empty: none
 }
+
+// usageError is a mistake on the command line (exit status 2).
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 // parseFlags reads the command line.
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -70,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:0", "listen `address` (port 0: any free port)")
 	fs.StringVar(&c.Provider, "provider", "outbox", "deliver codes to the outbox file or the console (stderr): outbox or console")
 	fs.StringVar(&c.Outbox, "outbox", "", "outbox `file` (default: outbox.jsonl in a new temporary directory)")
+	fs.StringVar(&c.Store, "store", "", "keep pending codes and limits in a file store at `file`, so they survive a restart (default: in memory)")
 	fs.StringVar(&c.Region, "region", "US", "default `country` (ISO 3166 code) for numbers written without +")
 	fs.StringVar(&c.AppName, "app-name", "Webverify", "the app's `name` in messages")
 	fs.StringVar(&c.WebOTP, "webotp", "", "end each SMS with a WebOTP line for `host` (the site's host name) so browsers can fill the code in")
@@ -114,7 +129,16 @@ func newService(c config, stderr io.Writer) (*otp.Service, store.Store, error) {
 	default:
 		sender = outbox.New(c.Outbox, nil)
 	}
-	st := memstore.New()
+	var st store.Store = memstore.New()
+	if c.Store != "" {
+		// The app keeps the store open while it runs: if another process
+		// has it, say so at once rather than wait.
+		fst, err := filestore.Open(c.Store, &filestore.Options{LockTimeout: -1})
+		if err != nil {
+			return nil, nil, err
+		}
+		st = fst
+	}
 	svc, err := otp.New(st, sender, otp.Options{
 		AppName:       c.AppName,
 		DefaultRegion: c.Region,
@@ -131,7 +155,7 @@ func newService(c config, stderr io.Writer) (*otp.Service, store.Store, error) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	if c.Provider == "outbox" && c.Outbox == "" {
 		dir, err := os.MkdirTemp("", "webverify-")
@@ -156,6 +180,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Handler:           newApp(svc, appConfig{Region: c.Region, Log: logger}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          logger,
+	}
+	if c.Store != "" {
+		fmt.Fprintf(stderr, "webverify: pending codes are kept in %s\n", c.Store)
 	}
 	if c.Provider == "outbox" {
 		fmt.Fprintf(stderr, "webverify: codes go to %s (tail -f it to read them)\n", c.Outbox)
