@@ -22,6 +22,12 @@ type Record struct {
 	Sends       []time.Time // recent send times, oldest first
 }
 
+// Empty reports whether the record holds nothing: no code, no lock, no
+// send history. Stores delete empty records rather than keep them.
+func (r *Record) Empty() bool {
+	return r.Hash == nil && r.LockedUntil.IsZero() && len(r.Sends) == 0
+}
+
 // Locked reports whether the number is locked at now.
 func (r *Record) Locked(now time.Time) bool { return now.Before(r.LockedUntil) }
 
@@ -181,8 +187,7 @@ func (r *Record) Purge(req PurgeRequest) (cleared, empty bool) {
 	if !r.Locked(now) {
 		r.LockedUntil = time.Time{}
 	}
-	empty = r.Hash == nil && r.LockedUntil.IsZero() && len(r.Sends) == 0
-	return cleared, empty
+	return cleared, r.Empty()
 }
 
 // Binary encoding, version 1:

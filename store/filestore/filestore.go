@@ -405,7 +405,7 @@ func (s *Store) apply(ops []*op) error {
 			}
 		}
 		o.fn(&rec)
-		if rec.Hash == nil && rec.LockedUntil.IsZero() && len(rec.Sends) == 0 {
+		if rec.Empty() {
 			if old != nil {
 				if err := b.Delete(key); err != nil {
 					return err

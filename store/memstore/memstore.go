@@ -52,7 +52,7 @@ func (s *Store) update(ctx context.Context, number string, fn func(*store.Record
 		rec = &store.Record{}
 	}
 	fn(rec)
-	if rec.Hash == nil && rec.LockedUntil.IsZero() && len(rec.Sends) == 0 {
+	if rec.Empty() {
 		delete(s.records, number)
 	} else {
 		s.records[number] = rec
