@@ -77,7 +77,7 @@ func TestScriptsFollowRecordRules(t *testing.T) {
 	ctx := context.Background()
 	numbers := []string{"+12015550131", "+12015550132", "+12015550133"}
 	codes := [][]byte{hash("a"), hash("b"), hash("c"), nil}
-	durs := []time.Duration{-time.Minute, 0, time.Minute, 2 * time.Minute, 10 * time.Minute, time.Hour}
+	durs := []time.Duration{-time.Minute, 0, time.Minute, 2 * time.Minute, 10 * time.Minute, time.Hour, 90 * time.Minute}
 	steps := []time.Duration{0, 0, time.Minute, time.Minute, 2 * time.Minute, 5 * time.Minute, 30 * time.Minute, 61 * time.Minute, -time.Minute}
 	seeds := 24
 	if testing.Short() {

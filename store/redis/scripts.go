@@ -6,7 +6,7 @@ import "github.com/redis/go-redis/v9"
 // Issue, Check, Cancel and Purge), rewritten for Redis so that each state
 // change is one atomic script run by the server: one round trip, and no other
 // client can see or change the record in between. They must behave exactly
-// as the Go rules; the tests compare them step by step with memstore.
+// as the Go rules; the tests compare them step by step with the Go rules.
 //
 // A record is one string value (see record.go for the format). Times are
 // integer Unix milliseconds (Lua numbers are doubles, exact to 2^53) and 0
@@ -17,145 +17,135 @@ import "github.com/redis/go-redis/v9"
 //
 // A damaged value is reported as an error reply starting with OTPCORRUPT and
 // left as it is.
+//
+// The scripts run tens of thousands of times a second on one Redis thread, so
+// they are written for speed: the record lives in local variables, not a
+// table, and the send times are parsed only by the scripts that change them
+// (a check keeps the stored list as it is).
 
-// luaPrelude is shared by all scripts: loading, saving and the shared rules.
+// luaPrelude loads the record into locals and defines save. It returns early
+// with an OTPCORRUPT error if the value is not a record the scripts wrote.
 const luaPrelude = `
 local key = KEYS[1]
-
-local function int(s)
-  if #s > 15 then return nil end
-  return tonumber(s)
+local v = redis.pcall('GET', key)
+if type(v) == 'table' then
+  return redis.error_reply('OTPCORRUPT the key holds another type of value')
 end
-
--- load returns the record (a fresh one if the key is absent) and whether the
--- key exists, or nil and the reason when the value is damaged.
-local function load()
-  local v = redis.pcall('GET', key)
-  if type(v) == 'table' then
-    return nil, 'the key holds another type of value'
+local exists = v ~= false
+-- h: hash (hex, '' for none), x: expires at, u: used (0/1), a: attempts,
+-- l: locked until, s: send times as stored (comma-separated), S: the same
+-- as a list of numbers once parsed.
+local h, x, u, a, l, s, S = '', 0, 0, 0, 0, '', nil
+if exists then
+  local x1, u1, a1, l1, s1, h1 = string.match(v, '^v1|(%d+)|([01])|(%d+)|(%d+)|([%d,]*)|([0-9a-f]*)$')
+  -- Each send time is 1 to 15 digits. (The last pattern starts with a comma
+  -- so that the search only tries the places after a comma: it is fast.)
+  if not x1 or #x1 > 15 or #a1 > 15 or #l1 > 15 or #h1 % 2 == 1 or (s1 ~= '' and (
+      string.find(s1, '^,') or string.find(s1, ',$') or string.find(s1, ',,', 1, true) or
+      string.find(',' .. s1, ',%d%d%d%d%d%d%d%d%d%d%d%d%d%d%d%d'))) then
+    return redis.error_reply('OTPCORRUPT not an otpkit record')
   end
-  if not v then
-    return {h = '', x = 0, u = 0, a = 0, l = 0, s = {}}, false
+  h, x, u, a, l, s = h1, tonumber(x1), tonumber(u1), tonumber(a1), tonumber(l1), s1
+end
+
+local function parseSends()
+  S = {}
+  for t in string.gmatch(s, '%d+') do S[#S + 1] = tonumber(t) end
+end
+
+-- save writes the record with a TTL up to its horizon, the last time anything
+-- in it is live under the policy: the code's expiry, the end of a lock, and
+-- the last send plus the window (or, without a window, plus the cooldown),
+-- after which pruning forgets it. It deletes the key when nothing is live.
+local function save(now, resend, window)
+  local hz = 0
+  if h ~= '' then hz = x end
+  if l > hz then hz = l end
+  local last
+  if S then last = S[#S] elseif s ~= '' then last = tonumber(string.match(s, '(%d+)$')) end
+  if last then
+    if window > 0 then last = last + window elseif resend > 0 then last = last + resend else last = 0 end
+    if last > hz then hz = last end
   end
-  local x, u, a, l, s, h = string.match(v, '^v1|(%d+)|([01])|(%d+)|(%d+)|([%d,]*)|([0-9a-f]*)$')
-  if not x then return nil, 'not an otpkit record' end
-  local r = {h = h, x = int(x), u = tonumber(u), a = int(a), l = int(l), s = {}}
-  if not r.x or not r.a or not r.l or #h % 2 ~= 0 then return nil, 'bad field' end
-  if s ~= '' then
-    for part in string.gmatch(s .. ',', '([^,]*),') do
-      local t = part ~= '' and int(part)
-      if not t then return nil, 'bad send time' end
-      r.s[#r.s + 1] = t
-    end
-  end
-  return r, true
-end
-
-local function damaged(why)
-  return redis.error_reply('OTPCORRUPT ' .. why)
-end
-
-local function encode(r)
-  local s = {}
-  for i = 1, #r.s do s[i] = string.format('%d', r.s[i]) end
-  return string.format('v1|%d|%d|%d|%d|%s|%s', r.x, r.u, r.a, r.l, table.concat(s, ','), r.h)
-end
-
--- horizon is the last time anything in the record is live under the policy:
--- the code's expiry, the end of a lock, and the last send plus the window
--- (or, without a window, plus the cooldown), after which pruning forgets it.
-local function horizon(r, resend, window)
-  local h = 0
-  if r.h ~= '' then h = r.x end
-  if r.l > h then h = r.l end
-  local n = #r.s
-  if n > 0 then
-    local t = 0
-    if window > 0 then t = r.s[n] + window elseif resend > 0 then t = r.s[n] + resend end
-    if t > h then h = t end
-  end
-  return h
-end
-
--- save writes the record with a TTL up to its horizon, or deletes the key
--- when nothing in it is live any more.
-local function save(r, exists, now, resend, window)
-  local h = horizon(r, resend, window)
-  if h <= now then
+  if hz <= now then
     if exists then redis.call('DEL', key) end
-  else
-    redis.call('SET', key, encode(r), 'PX', string.format('%d', h - now))
+    return
   end
-end
-
--- prune is Record.pruneSends; it reports whether it dropped anything.
-local function prune(r, now, resend, window)
-  local s, n = r.s, #r.s
-  if window <= 0 then
-    if n > 1 then s = {s[n]} end
-    if #s == 1 and (resend <= 0 or not (now < s[1] + resend)) then s = {} end
-  else
-    local cut, i = now - window, 1
-    while i <= n and not (s[i] > cut) do i = i + 1 end
-    if i > 1 then
-      local t = {}
-      for j = i, n do t[#t + 1] = s[j] end
-      s = t
-    end
+  if S then
+    local t = {}
+    for i = 1, #S do t[i] = string.format('%d', S[i]) end
+    s = table.concat(t, ',')
   end
-  r.s = s
-  return #s ~= n
+  redis.call('SET', key, string.format('v1|%d|%d|%d|%d|%s|%s', x, u, a, l, s, h), 'PX', string.format('%d', hz - now))
 end
 `
 
-// issueScript is Record.Issue.
+// luaPrune is Record.pruneSends on S (which it parses); it sets pruned when
+// it dropped anything.
+const luaPrune = `
+parseSends()
+local n, pruned = #S, false
+if window <= 0 then
+  if n > 1 then S = {S[n]} end
+  if #S == 1 and (resend <= 0 or not (now < S[1] + resend)) then S = {} end
+else
+  local cut, i = now - window, 1
+  while i <= n and not (S[i] > cut) do i = i + 1 end
+  if i > 1 then
+    local t = {}
+    for j = i, n do t[#t + 1] = S[j] end
+    S = t
+  end
+end
+pruned = #S ~= n
+`
+
+// issueLua is Record.Issue.
 // ARGV: now, hash (hex), expires at, resend after, max sends, send window.
 // Reply: outcome, sent at, retry at, next at, sends left.
-var issueScript = redis.NewScript(luaPrelude + `
+const issueLua = luaPrelude + `
 local now, hash, exp = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local resend, maxSends, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local r, exists = load()
-if not r then return damaged(exists) end
-local dirty = prune(r, now, resend, window)
+` + luaPrune + `
 local outcome, retry = 0, 0
-if now < r.l then
-  outcome, retry = 1, r.l
+if now < l then
+  outcome, retry = 1, l
 else
-  local n = #r.s
-  if n > 0 and resend > 0 and now < r.s[n] + resend then
-    outcome, retry = 2, r.s[n] + resend
+  n = #S
+  if n > 0 and resend > 0 and now < S[n] + resend then
+    outcome, retry = 2, S[n] + resend
   end
   if maxSends > 0 and n >= maxSends and window > 0 then
     -- The send that frees a place is the (n-maxSends+1)th oldest.
-    local t = r.s[n - maxSends + 1] + window
+    local t = S[n - maxSends + 1] + window
     if t > retry then outcome, retry = 3, t end
   end
 end
 if outcome ~= 0 then
-  if dirty then save(r, exists, now, resend, window) end
+  if pruned then save(now, resend, window) end
   return {outcome, 0, retry, 0, 0}
 end
-r.h, r.x, r.u, r.a, r.l = hash, exp, 0, 0, 0
-r.s[#r.s + 1] = now
-if maxSends > 0 and #r.s > maxSends then
+h, x, u, a, l = hash, exp, 0, 0, 0
+S[#S + 1] = now
+if maxSends > 0 and #S > maxSends then
   local t = {}
-  for j = #r.s - maxSends + 1, #r.s do t[#t + 1] = r.s[j] end
-  r.s = t
+  for j = #S - maxSends + 1, #S do t[#t + 1] = S[j] end
+  S = t
 end
 local nextAt, left = 0, -1
 if resend > 0 then nextAt = now + resend end
 if maxSends > 0 and window > 0 then
-  left = maxSends - #r.s
+  left = maxSends - #S
   if left <= 0 then
-    local t = r.s[#r.s - maxSends + 1] + window
+    local t = S[#S - maxSends + 1] + window
     if t > nextAt then nextAt = t end
   end
 end
-save(r, exists, now, resend, window)
+save(now, resend, window)
 return {0, now, 0, nextAt, left}
-`)
+`
 
-// checkScript is Record.Check.
+// checkLua is Record.Check.
 //
 // The hashes are compared with Lua's ==. Lua interns strings, so == on two
 // strings is a pointer compare; the bytes are compared (memcmp) only when
@@ -167,85 +157,93 @@ return {0, now, 0, nextAt, left}
 //
 // ARGV: now, hash (hex), max attempts, lockout, resend after, send window.
 // Reply: outcome, attempts left, locked until.
-var checkScript = redis.NewScript(luaPrelude + `
+const checkLua = luaPrelude + `
 local now, hash = tonumber(ARGV[1]), ARGV[2]
 local maxAttempts, lockout = tonumber(ARGV[3]), tonumber(ARGV[4])
 local resend, window = tonumber(ARGV[5]), tonumber(ARGV[6])
-local r, exists = load()
-if not r then return damaged(exists) end
-local function left()
-  if maxAttempts <= 0 then return -1 end
-  local n = maxAttempts - r.a
-  if n < 0 then n = 0 end
-  return n
+if now < l then return {5, 0, l} end
+local left = -1
+if maxAttempts > 0 then
+  left = maxAttempts - a
+  if left < 0 then left = 0 end
 end
-if now < r.l then return {5, 0, r.l} end
-if r.h == '' then return {4, left(), 0} end
-if r.u == 1 then return {3, left(), 0} end
-if not (now < r.x) then return {2, left(), 0} end
-if r.h == hash then
-  r.u = 1
-  save(r, exists, now, resend, window)
-  return {0, left(), 0}
+if h == '' then return {4, left, 0} end
+if u == 1 then return {3, left, 0} end
+if not (now < x) then return {2, left, 0} end
+if h == hash then
+  u = 1
+  save(now, resend, window)
+  return {0, left, 0}
 end
-r.a = r.a + 1
-local n, locked = left(), 0
-if n == 0 then
-  r.h, r.a = '', 0
-  if lockout > 0 then
-    r.l = now + lockout
-    locked = r.l
+a = a + 1
+local locked = 0
+if maxAttempts > 0 then
+  left = maxAttempts - a
+  if left < 0 then left = 0 end
+  if left == 0 then
+    h, a = '', 0
+    if lockout > 0 then
+      l = now + lockout
+      locked = l
+    end
   end
 end
-save(r, exists, now, resend, window)
-return {1, n, locked}
-`)
+save(now, resend, window)
+return {1, left, locked}
+`
 
-// cancelScript is Record.Cancel. A cancel request carries no policy, so the
-// key keeps the TTL of the send it withdraws (never too short: cancelling
-// only removes things), and is deleted when nothing at all is left.
+// cancelLua is Record.Cancel. A cancel request carries no policy, so the key
+// keeps the TTL of the send it withdraws (never too short: cancelling only
+// removes things), and is deleted when nothing at all is left.
 //
 // ARGV: hash (hex), sent at. Reply: 1 if the record changed, else 0.
-var cancelScript = redis.NewScript(luaPrelude + `
+const cancelLua = luaPrelude + `
 local hash, sentAt = ARGV[1], tonumber(ARGV[2])
-local r, exists = load()
-if not r then return damaged(exists) end
-if r.h == '' or r.u == 1 or r.h ~= hash then return 0 end
-r.h, r.a, r.x = '', 0, 0
-for i = #r.s, 1, -1 do
-  if r.s[i] == sentAt then
-    table.remove(r.s, i)
+if h == '' or u == 1 or h ~= hash then return 0 end
+h, a, x = '', 0, 0
+parseSends()
+for i = #S, 1, -1 do
+  if S[i] == sentAt then
+    table.remove(S, i)
     break
   end
 end
-if r.l == 0 and #r.s == 0 then
+if l == 0 and #S == 0 then
   redis.call('DEL', key)
-else
-  redis.call('SET', key, encode(r), 'KEEPTTL')
+  return 1
 end
+local t = {}
+for i = 1, #S do t[i] = string.format('%d', S[i]) end
+redis.call('SET', key, string.format('v1|%d|%d|%d|%d|%s|%s', x, u, a, l, table.concat(t, ','), h), 'KEEPTTL')
 return 1
-`)
+`
 
-// purgeScript is Record.Purge for one key.
+// purgeLua is Record.Purge for one key.
 // ARGV: now, resend after, send window. Reply: cleared, emptied (0 or 1).
-var purgeScript = redis.NewScript(luaPrelude + `
-local now, resend, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local r, exists = load()
-if not r then return damaged(exists) end
+const purgeLua = luaPrelude + `
 if not exists then return {0, 0} end
+local now, resend, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local cleared, dirty = 0, false
-if r.h ~= '' and (r.u == 1 or not (now < r.x)) then
-  r.h, r.u, r.a, r.x = '', 0, 0, 0
+if h ~= '' and (u == 1 or not (now < x)) then
+  h, u, a, x = '', 0, 0, 0
   cleared, dirty = 1, true
 end
-if prune(r, now, resend, window) then dirty = true end
-if not (now < r.l) and r.l ~= 0 then
-  r.l, dirty = 0, true
+` + luaPrune + `
+if pruned then dirty = true end
+if not (now < l) and l ~= 0 then
+  l, dirty = 0, true
 end
-if r.h == '' and r.l == 0 and #r.s == 0 then
+if h == '' and l == 0 and #S == 0 then
   redis.call('DEL', key)
   return {cleared, 1}
 end
-if dirty then save(r, exists, now, resend, window) end
+if dirty then save(now, resend, window) end
 return {cleared, 0}
-`)
+`
+
+var (
+	issueScript  = redis.NewScript(issueLua)
+	checkScript  = redis.NewScript(checkLua)
+	cancelScript = redis.NewScript(cancelLua)
+	purgeScript  = redis.NewScript(purgeLua)
+)

@@ -352,6 +352,8 @@ func TestDamagedValue(t *testing.T) {
 		{"bad number", setString(strings.Replace(good, "|1|", "|x|", 1))},
 		{"negative time", setString(strings.Replace(good, "|1795426800000|", "|-1795426800000|", 1))},
 		{"huge number", setString(strings.Replace(good, "|1|", "|1234567890123456789|", 1))},
+		{"huge send time", setString(strings.Replace(good, ",1795426230000|", ",1795426230000000|", 1))},
+		{"huge first send time", setString(strings.Replace(good, "|1795426200000,", "|1795426200000000,", 1))},
 		{"bad used flag", setString(strings.Replace(good, "|0|1|", "|2|1|", 1))},
 		{"empty send", setString(strings.Replace(good, ",", ",,", 1))},
 		{"trailing comma", setString(strings.Replace(good, "230000|", "230000,|", 1))},
