@@ -19,9 +19,9 @@ import (
 //	go test ./store/redis -run '^$' -bench . -benchtime 3s
 //
 // BenchmarkSendVerify reports Issue+Check pairs per second (a Send and a
-// Verify of package otp each make one store call), and, as the yardstick
-// measured in the same run on the same connection pool, plain SETs per
-// second. BenchmarkScale reports the latency of one store call with 1k,
+// Verify of package otp each make one store call), with and without
+// autopipelining, and, as the yardstick measured in the same run on the
+// same kind of client, plain SETs per second from 64 goroutines. BenchmarkScale reports the latency of one store call with 1k,
 // 100k and 1M records in Redis.
 
 // benchNow is a real clock at whole milliseconds, so TTLs are real ones.
@@ -30,31 +30,37 @@ func benchNow() time.Time { return time.Now().Truncate(time.Millisecond) }
 func BenchmarkSendVerify(b *testing.B) {
 	needRedis(b)
 	ctx := context.Background()
-	for _, g := range []int{1, 64} {
-		b.Run(fmt.Sprintf("pairs/goroutines=%d", g), func(b *testing.B) {
-			s := openTest(b, testPrefix(b))
-			var seq atomic.Int64
-			parallel(b, g, func() {
-				i := seq.Add(1)
-				number := fmt.Sprintf("+1201%09d", i)
-				code := hash(fmt.Sprint(i))
-				now := benchNow()
-				is, err := s.Issue(ctx, store.IssueRequest{Number: number, Hash: code, Now: now, ExpiresAt: now.Add(10 * time.Minute), Policy: policy})
-				if err != nil || is.Outcome != store.Issued {
-					b.Fatalf("Issue = %v, %v", is.Outcome, err)
-				}
-				res, err := s.Check(ctx, store.CheckRequest{Number: number, Hash: code, Now: now.Add(time.Millisecond), Policy: policy})
-				if err != nil || res.Outcome != store.Approved {
-					b.Fatalf("Check = %v, %v", res.Outcome, err)
-				}
+	for _, ap := range []bool{false, true} {
+		mode := "plain"
+		if ap {
+			mode = "autopipeline"
+		}
+		for _, g := range []int{1, 64} {
+			b.Run(fmt.Sprintf("%s/pairs/goroutines=%d", mode, g), func(b *testing.B) {
+				s := openWith(b, Options{Prefix: testPrefix(b), AutoPipeline: ap})
+				var seq atomic.Int64
+				parallel(b, g, func() {
+					i := seq.Add(1)
+					number := fmt.Sprintf("+1201%09d", i)
+					code := hash(fmt.Sprint(i))
+					now := benchNow()
+					is, err := s.Issue(ctx, store.IssueRequest{Number: number, Hash: code, Now: now, ExpiresAt: now.Add(10 * time.Minute), Policy: policy})
+					if err != nil || is.Outcome != store.Issued {
+						b.Fatalf("Issue = %v, %v", is.Outcome, err)
+					}
+					res, err := s.Check(ctx, store.CheckRequest{Number: number, Hash: code, Now: now.Add(time.Millisecond), Policy: policy})
+					if err != nil || res.Outcome != store.Approved {
+						b.Fatalf("Check = %v, %v", res.Outcome, err)
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
-		})
-		b.Run(fmt.Sprintf("baseline-SET/goroutines=%d", g), func(b *testing.B) {
-			s := openTest(b, testPrefix(b))
+		}
+		b.Run(fmt.Sprintf("%s/baseline-SET/goroutines=64", mode), func(b *testing.B) {
+			s := openWith(b, Options{Prefix: testPrefix(b), AutoPipeline: ap})
 			var seq atomic.Int64
-			parallel(b, g, func() {
-				if err := s.client.Set(ctx, s.key(fmt.Sprint(seq.Add(1))), "x", time.Minute).Err(); err != nil {
+			parallel(b, 64, func() {
+				if err := s.ops.Set(ctx, s.key(fmt.Sprint(seq.Add(1))), "x", time.Minute).Err(); err != nil {
 					b.Fatal(err)
 				}
 			})

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/otpkit/otpkit/store"
@@ -9,7 +10,11 @@ import (
 
 func TestConformance(t *testing.T) {
 	needRedis(t)
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return openTest(t, testPrefix(t))
-	})
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("AutoPipeline=%v", ap), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) store.Store {
+				return openWith(t, Options{Prefix: testPrefix(t), AutoPipeline: ap})
+			})
+		})
+	}
 }

@@ -99,8 +99,16 @@ func testPrefix(t testing.TB) string {
 // closed when the test ends.
 func openTest(t testing.TB, prefix string) *Store {
 	t.Helper()
+	return openWith(t, Options{Prefix: prefix})
+}
+
+// openWith opens a store on the test server with opts; the store is closed
+// when the test ends.
+func openWith(t testing.TB, opts Options) *Store {
+	t.Helper()
 	needRedis(t)
-	s, err := Open(context.Background(), Options{URL: testURL(), Prefix: prefix})
+	opts.URL = testURL()
+	s, err := Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

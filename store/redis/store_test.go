@@ -40,12 +40,12 @@ func check(t *testing.T, s *Store, number, code string, now time.Time, p store.P
 }
 
 // clients opens n stores on one prefix, each with its own connection pool,
-// as n application servers would.
+// as n application servers would; every other one uses autopipelining.
 func clients(t *testing.T, n int) []*Store {
 	prefix := testPrefix(t)
 	out := make([]*Store, n)
 	for i := range out {
-		out[i] = openTest(t, prefix)
+		out[i] = openWith(t, Options{Prefix: prefix, AutoPipeline: i%2 == 1})
 	}
 	return out
 }
@@ -541,4 +541,33 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("key = %q", s.key(num))
 		}
 	})
+}
+
+// TestScriptCacheFlushed: after SCRIPT FLUSH (a restart, a failover to a
+// replica without the scripts) every operation loads its script again.
+func TestScriptCacheFlushed(t *testing.T) {
+	s := openTest(t, testPrefix(t))
+	ctx := context.Background()
+	flush := func() {
+		t.Helper()
+		if err := s.client.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush()
+	res := issue(t, s, num, "c", base, time.Minute, policy)
+	flush()
+	if err := s.Cancel(ctx, store.CancelRequest{Number: num, Hash: hash("c"), SentAt: res.SentAt}); err != nil {
+		t.Fatal(err)
+	}
+	flush()
+	issue(t, s, num, "d", base.Add(time.Second), time.Minute, policy)
+	flush()
+	if got := check(t, s, num, "d", base.Add(2*time.Second), policy); got.Outcome != store.Approved {
+		t.Fatalf("Check = %+v", got)
+	}
+	flush()
+	if n, err := s.Purge(ctx, store.PurgeRequest{Now: base.Add(2 * time.Hour), Policy: policy}); err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v", n, err)
+	}
 }
