@@ -25,7 +25,7 @@ const purgeBatch = 1000
 // other keys and then returns its count with an error wrapping
 // [store.ErrCorrupt].
 func (s *Store) Purge(ctx context.Context, req store.PurgeRequest) (int, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, req.Now); err != nil {
 		return 0, err
 	}
 	p := &purger{

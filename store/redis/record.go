@@ -21,6 +21,11 @@ import (
 //
 // decodeRecord accepts exactly what the scripts' load function accepts.
 
+// maxMs is the last millisecond of the year 9999. The store takes times from
+// 1970 to 9999, which keeps every stored time within 15 digits and every
+// sum the scripts make exact in a Lua number.
+var maxMs = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() - 1
+
 // msOf converts t to Unix milliseconds (0 for the zero time).
 func msOf(t time.Time) int64 {
 	if t.IsZero() {

@@ -64,6 +64,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -161,10 +162,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // key is the number's key, with the number as its hash tag.
 func (s *Store) key(number string) string { return s.prefix + "{" + number + "}" }
 
-// check returns the error that stops an operation before it starts.
-func (s *Store) check(ctx context.Context) error {
+// check returns the error that stops an operation before it starts: a
+// closed store, a done context, or a time the record format cannot hold.
+func (s *Store) check(ctx context.Context, times ...time.Time) error {
 	if s.closed.Load() {
 		return store.ErrClosed
+	}
+	for _, t := range times {
+		if ms := msOf(t); ms < 0 || ms > maxMs {
+			return fmt.Errorf("redis store: the time %s is outside the years 1970 to 9999", t.UTC().Format(time.RFC3339))
+		}
 	}
 	return ctx.Err()
 }
@@ -199,7 +206,7 @@ func ints(cmd *redis.Cmd, n int) ([]int64, error) {
 
 // Issue implements [store.Store].
 func (s *Store) Issue(ctx context.Context, req store.IssueRequest) (store.IssueResult, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, req.Now, req.ExpiresAt); err != nil {
 		return store.IssueResult{}, err
 	}
 	p := req.Policy
@@ -220,7 +227,7 @@ func (s *Store) Issue(ctx context.Context, req store.IssueRequest) (store.IssueR
 
 // Check implements [store.Store].
 func (s *Store) Check(ctx context.Context, req store.CheckRequest) (store.CheckResult, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, req.Now); err != nil {
 		return store.CheckResult{}, err
 	}
 	p := req.Policy
@@ -239,7 +246,7 @@ func (s *Store) Check(ctx context.Context, req store.CheckRequest) (store.CheckR
 
 // Cancel implements [store.Store].
 func (s *Store) Cancel(ctx context.Context, req store.CancelRequest) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, req.SentAt); err != nil {
 		return err
 	}
 	err := cancelScript.Run(ctx, s.ops, []string{s.key(req.Number)},

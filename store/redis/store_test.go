@@ -571,3 +571,38 @@ func TestScriptCacheFlushed(t *testing.T) {
 		t.Fatalf("Purge = %d, %v", n, err)
 	}
 }
+
+// TestTimesOutOfRange: times the record format cannot hold are refused
+// before anything is written.
+func TestTimesOutOfRange(t *testing.T) {
+	s := openTest(t, testPrefix(t))
+	ctx := context.Background()
+	for _, at := range []time.Time{time.Date(1969, 12, 31, 23, 59, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := s.Issue(ctx, store.IssueRequest{Number: num, Hash: hash("c"), Now: at, ExpiresAt: base, Policy: policy}); err == nil || !strings.Contains(err.Error(), "1970 to 9999") {
+			t.Errorf("Issue at %v: err %v", at, err)
+		}
+		if _, err := s.Issue(ctx, store.IssueRequest{Number: num, Hash: hash("c"), Now: base, ExpiresAt: at, Policy: policy}); err == nil {
+			t.Errorf("Issue expiring at %v: no error", at)
+		}
+		if _, err := s.Check(ctx, store.CheckRequest{Number: num, Hash: hash("c"), Now: at, Policy: policy}); err == nil {
+			t.Errorf("Check at %v: no error", at)
+		}
+		if err := s.Cancel(ctx, store.CancelRequest{Number: num, Hash: hash("c"), SentAt: at}); err == nil {
+			t.Errorf("Cancel of a send at %v: no error", at)
+		}
+		if _, err := s.Purge(ctx, store.PurgeRequest{Now: at, Policy: policy}); err == nil {
+			t.Errorf("Purge at %v: no error", at)
+		}
+	}
+	if _, ok, err := s.Get(ctx, num); ok || err != nil {
+		t.Fatalf("Get = %v, %v; want nothing written", ok, err)
+	}
+	// The last millisecond of 9999 works.
+	last := time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
+	if res := issue(t, s, num, "c", last.Add(-time.Hour), time.Hour, policy); res.Outcome != store.Issued {
+		t.Fatalf("Issue expiring at the end of 9999 = %+v", res)
+	}
+	if res := check(t, s, num, "c", last.Add(-time.Minute), policy); res.Outcome != store.Approved {
+		t.Fatalf("Check near the end of 9999 = %+v", res)
+	}
+}
