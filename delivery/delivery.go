@@ -3,9 +3,16 @@
 //
 // A provider implements [Sender]. Local providers live in delivery/console
 // (print to a terminal) and delivery/outbox (append to a JSON Lines file);
-// each real provider has its own subpackage, so a program links only the
-// SDKs it uses. Choosing a provider by name is the job of the program (the
-// otp command does it from its configuration), not of this package.
+// each real provider has its own subpackage (delivery/twilio,
+// delivery/telnyx, delivery/plivo, delivery/messagebird, delivery/webhook),
+// so a program links only the SDKs it uses.
+//
+// Real providers refuse with a one-line [*ProviderError] carrying the
+// provider's own code, retry what may pass per a [RetryPolicy], and may
+// look up what became of a message ([StatusChecker], [Wait]). [Failover]
+// tries several providers in order with the same message. Choosing a
+// provider by name is the job of the program (the otp command does it from
+// its configuration), not of this package.
 package delivery
 
 import (
@@ -57,6 +64,9 @@ type Receipt struct {
 	Provider string // the provider's name, as in the configuration ("console", "twilio", ...)
 	ID       string // the provider's id for the message or call
 	Status   string // the provider's initial status ("queued", "sent", ...), if it gives one
+	// Failed lists the routes that failed before this one accepted the
+	// message, in order, when a [Failover] sent it; nil otherwise.
+	Failed []Attempt
 }
 
 // Sender delivers messages. Send returns once the provider has accepted the

@@ -20,6 +20,15 @@
 // never stored: stores see only an HMAC-SHA256 of the number and code under
 // a secret key, compared in constant time.
 //
+// # Channels and fallback
+//
+// A code goes out by SMS ([delivery.SMS]), by a call that speaks it
+// ([delivery.Voice]), or by [Auto]: SMS to mobile numbers, a call to fixed
+// lines ([ChannelFor]). With Options.Fallback, a failed delivery is retried
+// over the next channels with the same code; a [delivery.Failover] sender
+// does the same across providers. [SendResult] says which channel and
+// provider delivered and which attempts failed before.
+//
 // # Errors
 //
 // Every error wraps one of the sentinel errors (ErrWrongCode, ErrExpired,
@@ -80,6 +89,11 @@ type Options struct {
 	AppName       string // {{.AppName}} in templates; default "otpkit"
 	SMSTemplate   string // text/template for SMS; default DefaultSMSTemplate
 	VoiceTemplate string // text/template spoken by a call; default DefaultVoiceTemplate
+
+	// Fallback lists the channels to try, in order, when delivery over the
+	// channel asked for fails: with {Voice}, a failed SMS is followed by a
+	// call carrying the same code. Default none.
+	Fallback []delivery.Channel
 
 	// Now returns the current time; default time.Now. Tests set it.
 	Now func() time.Time
@@ -177,6 +191,11 @@ func prepare(opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for _, ch := range opts.Fallback {
+		if _, err := delivery.ParseChannel(string(ch)); err != nil {
+			return nil, fmt.Errorf("%w: fallback: %w", ErrInvalidOptions, err)
+		}
+	}
 	s := &Service{opts: opts, secret: opts.Secret}
 	s.policy = store.Policy{
 		MaxAttempts: withDefaults(opts.MaxAttempts, DefaultMaxAttempts),
@@ -222,7 +241,7 @@ func (s *Service) ParseNumber(raw string) (string, error) {
 // SendResult describes a code that was sent.
 type SendResult struct {
 	To        string           // the E.164 number
-	Channel   delivery.Channel // how it went out
+	Channel   delivery.Channel // how it went out (never Auto)
 	Provider  string           // the provider that accepted it
 	MessageID string           // the provider's message or call id
 	Status    string           // the provider's initial status, if any
@@ -231,15 +250,23 @@ type SendResult struct {
 	NextSendAt time.Time
 	// SendsLeft is how many more sends the window allows, -1 if unlimited.
 	SendsLeft int
+	// Attempts lists the routes (channel and provider) that failed before
+	// the one that delivered, in order; nil when the first one did.
+	Attempts []delivery.Attempt
 }
 
 // Send makes a new code for the number to, replacing any pending one, and
-// delivers it over ch. It fails with a [*RetryError] (ErrLocked or
-// ErrRateLimited) when the limits refuse the send, ErrInvalidNumber for a
-// bad number, and ErrDelivery when the provider refuses the message (the
-// code is then withdrawn and the send not counted).
+// delivers it over ch: [delivery.SMS], [delivery.Voice] or [Auto]. When
+// that fails and Options.Fallback names more channels, each is tried in
+// turn with the same code (the message rendered from that channel's
+// template); the send counts once against the limits.
+//
+// Send fails with a [*RetryError] (ErrLocked or ErrRateLimited) when the
+// limits refuse the send, ErrInvalidNumber for a bad number, and a
+// [*DeliveryError] (ErrDelivery) when every channel failed (the code is
+// then withdrawn and the send not counted).
 func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (SendResult, error) {
-	if _, err := delivery.ParseChannel(string(ch)); err != nil {
+	if _, err := ParseChannel(string(ch)); err != nil {
 		return SendResult{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	number, err := s.ParseNumber(to)
@@ -250,11 +277,7 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 	if err != nil {
 		return SendResult{}, err
 	}
-	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: HumanDuration(s.opts.TTL), AppName: s.opts.AppName, Channel: string(ch), To: number}
-	body, err := s.render(ch, data)
-	if err != nil {
-		return SendResult{}, err
-	}
+	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: HumanDuration(s.opts.TTL), AppName: s.opts.AppName, To: number}
 	now := s.opts.Now()
 	hash := s.hash(number, code)
 	is, err := s.store.Issue(ctx, store.IssueRequest{Number: number, Hash: hash, Now: now, ExpiresAt: now.Add(s.opts.TTL), Policy: s.policy})
@@ -272,20 +295,20 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 	default:
 		return SendResult{}, fmt.Errorf("%w: unknown issue outcome %d", ErrStore, is.Outcome)
 	}
-	rcpt, err := s.sender.Send(ctx, delivery.Message{To: number, Channel: ch, Body: body, Code: code})
+	rcpt, used, failed, err := s.deliver(ctx, number, code, data, s.routes(number, ch))
 	if err != nil {
 		// Withdraw the code nobody received and refund the send, even if ctx
 		// was canceled: the store must not keep counting a failed send.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if cerr := s.store.Cancel(cctx, store.CancelRequest{Number: number, Hash: hash, SentAt: is.SentAt}); cerr != nil {
-			return SendResult{}, fmt.Errorf("%w: %w (and withdrawing the code failed: %w)", ErrDelivery, err, cerr)
+			return SendResult{}, fmt.Errorf("%w (and withdrawing the code failed: %w)", err, cerr)
 		}
-		return SendResult{}, fmt.Errorf("%w: %w", ErrDelivery, err)
+		return SendResult{}, err
 	}
 	res := SendResult{
-		To: number, Channel: ch, Provider: rcpt.Provider, MessageID: rcpt.ID, Status: rcpt.Status,
-		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft,
+		To: number, Channel: used, Provider: rcpt.Provider, MessageID: rcpt.ID, Status: rcpt.Status,
+		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failed,
 	}
 	return res, nil
 }

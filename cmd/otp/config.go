@@ -58,15 +58,20 @@ type phoneConfig struct {
 }
 
 type deliveryConfig struct {
-	Provider      string       `toml:"provider"`
-	Channel       string       `toml:"channel"`
-	SMSTemplate   string       `toml:"sms_template"`
-	VoiceTemplate string       `toml:"voice_template"`
-	Outbox        outboxConfig `toml:"outbox"`
-}
+	Provider      string   `toml:"provider"`
+	Providers     []string `toml:"providers"`
+	Channel       string   `toml:"channel"`
+	Fallback      []string `toml:"fallback"`
+	SMSTemplate   string   `toml:"sms_template"`
+	VoiceTemplate string   `toml:"voice_template"`
 
-type outboxConfig struct {
-	Path string `toml:"path"`
+	// The providers' sections; see providers.go.
+	Outbox      outboxConfig      `toml:"outbox"`
+	Twilio      twilioConfig      `toml:"twilio"`
+	Telnyx      telnyxConfig      `toml:"telnyx"`
+	Plivo       plivoConfig       `toml:"plivo"`
+	MessageBird messageBirdConfig `toml:"messagebird"`
+	Webhook     webhookConfig     `toml:"webhook"`
 }
 
 // duration is a time.Duration written as a string: "10m", "30s", "1h30m".
@@ -258,6 +263,13 @@ func (c *config) options(a *app) (otp.Options, error) {
 		}
 		o.SendWindow = c.Limits.SendWindow.Duration
 	}
+	for _, name := range c.Delivery.Fallback {
+		ch, err := delivery.ParseChannel(name)
+		if err != nil {
+			return o, fmt.Errorf("%w: [delivery] fallback: %w", errConfig, err)
+		}
+		o.Fallback = append(o.Fallback, ch)
+	}
 	secret := c.Code.Secret
 	if s := a.getenv("OTP_SECRET"); s != "" {
 		secret = s
@@ -271,7 +283,8 @@ func (c *config) options(a *app) (otp.Options, error) {
 	return o, nil
 }
 
-// channel returns the channel to send on: the flag, else [delivery] channel, else sms.
+// channel returns the channel to send on: the flag, else [delivery]
+// channel, else sms. It may be otp.Auto.
 func (c *config) channel(flag string) (delivery.Channel, error) {
 	name := flag
 	if name == "" {
@@ -280,7 +293,7 @@ func (c *config) channel(flag string) (delivery.Channel, error) {
 	if name == "" {
 		return delivery.SMS, nil
 	}
-	ch, err := delivery.ParseChannel(name)
+	ch, err := otp.ParseChannel(name)
 	if err != nil {
 		if flag == "" {
 			return "", fmt.Errorf("%w: [delivery] channel: %w", errConfig, err)

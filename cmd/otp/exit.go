@@ -22,6 +22,7 @@ const (
 	exitRateLimited = 5
 	exitDelivery    = 6
 	exitStore       = 7
+	exitUndelivered = 8 // send --wait: not delivered, or no final status in time
 )
 
 const exitCodesHelp = `Exit codes:
@@ -32,7 +33,12 @@ const exitCodesHelp = `Exit codes:
   4  locked after too many wrong tries (send and verify are refused)
   5  rate limited: resend cooldown or too many sends; retry later
   6  delivery failed: the provider did not accept the message
-  7  store error: the store is damaged, busy or unreadable`
+  7  store error: the store is damaged, busy or unreadable
+  8  not delivered (send --wait): the provider reported a failed delivery, or
+     no final status came within --wait-timeout
+
+Sending to several numbers exits with the worst outcome, in this order:
+7, 2, 6, 8, 5, 4, 0.`
 
 // errUsage marks errors in how the command was called; errConfig marks
 // errors in the configuration. Both exit 2.
@@ -84,9 +90,25 @@ func classify(err error) (code int, kind string) {
 
 // errorJSON is what --json writes for an error.
 type errorJSON struct {
-	Error             string `json:"error"`
-	Message           string `json:"message"`
-	RetryAfterSeconds *int64 `json:"retry_after_seconds,omitempty"`
+	Error             string        `json:"error"`
+	Message           string        `json:"message"`
+	RetryAfterSeconds *int64        `json:"retry_after_seconds,omitempty"`
+	Attempts          []attemptJSON `json:"attempts,omitempty"` // delivery_failed: every route tried
+}
+
+func newErrorJSON(err error) errorJSON {
+	_, kind := classify(err)
+	out := errorJSON{Error: kind, Message: errorMessage(err)}
+	var re *otp.RetryError
+	if errors.As(err, &re) {
+		s := int64(re.RetryAfter() / time.Second)
+		out.RetryAfterSeconds = &s
+	}
+	var de *otp.DeliveryError
+	if errors.As(err, &de) {
+		out.Attempts = attemptsJSON(de.Attempts)
+	}
+	return out
 }
 
 // fail reports err, on stderr as one line and, with --json, as one JSON
@@ -96,17 +118,10 @@ func (a *app) fail(cmd *cobra.Command, args []string, err error) int {
 	if errors.As(err, &done) {
 		return int(done)
 	}
-	code, kind := classify(err)
-	msg := errorMessage(err)
-	fmt.Fprintf(a.stderr, "otp: %s\n", msg)
+	code, _ := classify(err)
+	fmt.Fprintf(a.stderr, "otp: %s\n", errorMessage(err))
 	if jsonFlag(cmd, args) {
-		out := errorJSON{Error: kind, Message: msg}
-		var re *otp.RetryError
-		if errors.As(err, &re) {
-			s := int64(re.RetryAfter() / time.Second)
-			out.RetryAfterSeconds = &s
-		}
-		writeJSON(a.stdout, out)
+		writeJSON(a.stdout, newErrorJSON(err))
 	}
 	return code
 }

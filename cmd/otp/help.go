@@ -30,8 +30,13 @@ tree documents every key.
   default_region = ""              e.g. "US": lets numbers without +country code in
 
   [delivery]
-  provider = "console"             console (prints to stderr) or outbox (JSON Lines file)
-  channel = "sms"                  sms or voice; --channel overrides
+  provider = "console"             console (prints to stderr), outbox (JSON Lines file),
+                                   twilio, telnyx, plivo, messagebird or webhook
+  providers = []                   several, tried in order with the same code, e.g.
+                                   ["twilio", "telnyx"]; set provider or providers
+  channel = "sms"                  sms, voice or auto (SMS to mobiles, calls to fixed
+                                   lines); --channel overrides
+  fallback = []                    channels to try next with the same code, e.g. ["voice"]
   sms_template = "Your {{.AppName}} code is {{.Code}}. It expires in {{.TTL}}."
   voice_template = "Your {{.AppName}} code is: {{.Spoken}}."
                                    Go text/template; fields: .Code .Spoken (digit by
@@ -41,4 +46,24 @@ tree documents every key.
   [delivery.outbox]
   path = "outbox.jsonl"            default: outbox.jsonl beside the store
 
-Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key).`
+  Every provider below also takes base_url (default: its API's origin; a proxy, an
+  edge or a test server) and timeout (default "30s", retries included).
+
+  [delivery.twilio]                account_sid, auth_token ($TWILIO_ACCOUNT_SID,
+                                   $TWILIO_AUTH_TOKEN); from (E.164, needed for calls)
+                                   or messaging_service_sid; calls: voice ("woman"),
+                                   language ("en-US"), loop (times spoken, 2)
+  [delivery.telnyx]                api_key ($TELNYX_API_KEY); from or
+                                   messaging_profile_id; calls need from,
+                                   texml_application_id and account_sid; voice,
+                                   language, loop as for twilio
+  [delivery.plivo]                 auth_id, auth_token ($PLIVO_AUTH_ID,
+                                   $PLIVO_AUTH_TOKEN); from; SMS only
+  [delivery.messagebird]           access_key ($MESSAGEBIRD_ACCESS_KEY); originator;
+                                   voice messages: voice ("female"), language
+                                   ("en-us"), repeat (2)
+  [delivery.webhook]               url; secret ($OTP_WEBHOOK_SECRET), 16+ characters,
+                                   signs each POST with HMAC-SHA256
+
+Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), and the provider
+secrets above, which override the file.`

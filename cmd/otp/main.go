@@ -10,8 +10,11 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +29,9 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	// pollInterval is how often send --wait looks up a status; 0 means
+	// delivery.DefaultPollInterval.
+	pollInterval time.Duration
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) *app {
@@ -34,8 +40,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 
 // run executes the command line args and returns the exit code.
 func run(a *app, args []string) int {
+	// Ctrl-C cancels a send in flight (and its retries) cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	root := newRootCmd(a)
 	root.SetArgs(args)
+	root.SetContext(ctx)
 	cmd, err := root.ExecuteC()
 	if err == nil {
 		return exitOK

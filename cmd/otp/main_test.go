@@ -17,7 +17,8 @@ import (
 
 // TestMain lets the test binary run as the otp command inside scripts. The
 // test build reads the clock from $OTP_TEST_NOW (RFC 3339) when it is set,
-// so scripts can move time; the real binary has no such override.
+// so scripts can move time, and send --wait's poll interval from
+// $OTP_TEST_POLL; the real binary has no such overrides.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"otp": func() {
@@ -30,7 +31,16 @@ func TestMain(m *testing.M) {
 				}
 				now = func() time.Time { return t }
 			}
-			os.Exit(run(newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv, now), os.Args[1:]))
+			a := newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv, now)
+			if v := os.Getenv("OTP_TEST_POLL"); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "OTP_TEST_POLL:", err)
+					os.Exit(99)
+				}
+				a.pollInterval = d
+			}
+			os.Exit(run(a, os.Args[1:]))
 		},
 	})
 }
@@ -49,6 +59,16 @@ func scriptParams() testscript.Params {
 			e.Setenv("XDG_CONFIG_HOME", e.WorkDir+"/config")
 			e.Setenv("OTP_CONFIG", "")
 			e.Setenv("OTP_SECRET", "")
+			e.Setenv("OTP_TEST_POLL", "10ms")
+			// A binary built with -race sleeps a second at exit by default, which
+			// made every otp run in a script cost a second under go test -race.
+			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			for _, v := range providerEnv {
+				e.Setenv(v, "")
+			}
+			fakes := newScriptFakes()
+			e.Values[fakesKey{}] = fakes
+			e.Defer(fakes.close)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -56,6 +76,8 @@ func scriptParams() testscript.Params {
 			"getcode":  cmdGetcode,
 			"filemode": cmdFilemode,
 			"lines":    cmdLines,
+			"fake":     cmdFake,
+			"expand":   cmdExpand,
 		},
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"runtime/debug"
 
 	"github.com/otpkit/otpkit/delivery"
-	"github.com/otpkit/otpkit/delivery/console"
-	"github.com/otpkit/otpkit/delivery/outbox"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
@@ -99,10 +97,11 @@ func noArgs(cmd *cobra.Command, args []string) error {
 
 // env is what the send, verify and purge commands work with.
 type env struct {
-	cfg   *config
-	opts  otp.Options
-	svc   *otp.Service
-	store store.Store
+	cfg    *config
+	opts   otp.Options
+	svc    *otp.Service
+	store  store.Store
+	sender *delivery.Failover // the providers; nil for commands that do not send
 }
 
 // load reads and checks the configuration, opening nothing, so that bad
@@ -122,15 +121,27 @@ func (a *app) load(g *globalFlags) (*env, error) {
 	return &env{cfg: cfg, opts: opts}, nil
 }
 
-// open opens the store and the provider and makes the service. The caller
-// must call close.
-func (e *env) open(a *app, g *globalFlags) error {
+// sendPlan is what open needs to know to build the providers for a send.
+type sendPlan struct {
+	channel delivery.Channel // may be otp.Auto
+	wait    bool             // the command waits for delivery: every provider must report it
+}
+
+// open builds the providers for a send (plan nil: the command does not
+// send and needs no provider settings), opens the store and makes the
+// service. The caller must call close.
+func (e *env) open(a *app, g *globalFlags, plan *sendPlan) error {
 	storePath, err := e.cfg.storePath(g.store, a)
 	if err != nil {
 		return err
 	}
-	sender, err := e.cfg.sender(a, storePath)
-	if err != nil {
+	var sender delivery.Sender = noSender{}
+	if plan != nil {
+		if e.sender, err = e.cfg.sender(a, storePath, *plan); err != nil {
+			return err
+		}
+		sender = e.sender
+	} else if _, err := e.cfg.providerList(); err != nil {
 		return err
 	}
 	st, err := openStore(e.cfg, storePath)
@@ -179,19 +190,4 @@ func openStore(c *config, path string) (store.Store, error) {
 		return st, nil
 	}
 	return nil, fmt.Errorf("%w: [store] driver %q is not known (want file)", errConfig, c.Store.Driver)
-}
-
-// sender builds the configured provider.
-func (c *config) sender(a *app, storePath string) (delivery.Sender, error) {
-	switch c.Delivery.Provider {
-	case "", "console":
-		return console.New(a.stderr), nil
-	case "outbox":
-		p := c.resolve(c.Delivery.Outbox.Path)
-		if p == "" {
-			p = filepath.Join(filepath.Dir(storePath), "outbox.jsonl")
-		}
-		return outbox.New(p, a.now), nil
-	}
-	return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want console or outbox)", errConfig, c.Delivery.Provider)
 }

@@ -20,7 +20,10 @@ type Sender struct {
 	w  io.Writer
 }
 
-var _ delivery.Sender = (*Sender)(nil)
+var (
+	_ delivery.Sender        = (*Sender)(nil)
+	_ delivery.StatusChecker = (*Sender)(nil)
+)
 
 // New returns a Sender that writes to w (the otp command passes stderr).
 func New(w io.Writer) *Sender { return &Sender{w: w} }
@@ -37,4 +40,13 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		return delivery.Receipt{}, fmt.Errorf("console: %w", err)
 	}
 	return delivery.Receipt{Provider: "console", ID: delivery.NewID("console-"), Status: "delivered"}, nil
+}
+
+// Status implements [delivery.StatusChecker]: a message the console
+// printed is delivered the moment Send returns.
+func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+	if !strings.HasPrefix(id, "console-") {
+		return delivery.DeliveryStatus{}, fmt.Errorf("console: %q is not a console message id", id)
+	}
+	return delivery.DeliveryStatus{State: delivery.StateDelivered, Raw: "delivered"}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,7 +41,10 @@ type Sender struct {
 	now  func() time.Time
 }
 
-var _ delivery.Sender = (*Sender)(nil)
+var (
+	_ delivery.Sender        = (*Sender)(nil)
+	_ delivery.StatusChecker = (*Sender)(nil)
+)
 
 // New returns a Sender that appends to the file at path, creating it (and
 // its directory) on first use. now may be nil for time.Now.
@@ -81,6 +85,15 @@ func (s *Sender) append(line []byte) error {
 	}
 	_, err = f.Write(line)
 	return err
+}
+
+// Status implements [delivery.StatusChecker]: a message written to the
+// outbox is delivered the moment Send returns.
+func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+	if !strings.HasPrefix(id, "outbox-") {
+		return delivery.DeliveryStatus{}, fmt.Errorf("outbox: %q is not an outbox message id", id)
+	}
+	return delivery.DeliveryStatus{State: delivery.StateDelivered, Raw: "delivered"}, nil
 }
 
 // Read returns the entries of an outbox file, oldest first.

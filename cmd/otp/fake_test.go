@@ -1,0 +1,209 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/otpkit/otpkit/internal/fakeapi"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// providerEnv are the environment variables otp reads provider secrets
+// from; scripts start with them empty.
+var providerEnv = []string{"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TELNYX_API_KEY", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "MESSAGEBIRD_ACCESS_KEY", "OTP_WEBHOOK_SECRET"}
+
+// fakeServer is what the scripts use of a fake provider API.
+type fakeServer interface {
+	URL() string
+	Close()
+	Fail(...fakeapi.Fault)
+	Requests() []fakeapi.Request
+}
+
+// fakesKey holds a script's fakes in its testscript values.
+type fakesKey struct{}
+
+// scriptFakes are the fakes of one script, by name.
+type scriptFakes struct {
+	servers map[string]fakeServer
+	checked map[string]int // requests already checked by "fake requests"
+}
+
+func newScriptFakes() *scriptFakes {
+	return &scriptFakes{servers: map[string]fakeServer{}, checked: map[string]int{}}
+}
+
+func (s *scriptFakes) close() {
+	for _, f := range s.servers {
+		f.Close()
+	}
+}
+
+// cmdFake drives the fake provider APIs of package internal/fakeapi, which
+// run in the test process on loopback for the length of the script:
+//
+//	fake start NAME [OPTION=VALUE...]  start twilio, telnyx, plivo, messagebird or webhook
+//	                                   and set $NAME_URL (e.g. $TWILIO_URL) to its base URL
+//	fake fail NAME STATUS [RETRY-AFTER] answer the next request with an HTTP error
+//	fake requests NAME [REGEXP...]     check the requests since the last "fake requests NAME":
+//	                                   one whose "METHOD /path" matches each REGEXP, in order
+//	fake code NAME VAR [N]             put the code the last N (default 1) requests that
+//	                                   carried one carried into $VAR; fail if they differ
+//
+// Options: trial=NUMBER (the account may only send to these numbers),
+// invalid=NUMBER (refused as not valid), undeliverable=NUMBER:CODE (the
+// delivery status fails), landline=NUMBER (twilio: SMS refused, calls
+// go through), nobalance=true (messagebird).
+func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: fake start|fail|requests|code NAME ...")
+	}
+	fakes := ts.Value(fakesKey{}).(*scriptFakes)
+	verb, name, rest := args[0], args[1], args[2:]
+	if verb == "start" {
+		if fakes.servers[name] != nil {
+			ts.Fatalf("fake %s is already running", name)
+		}
+		f := startFake(ts, name, rest)
+		fakes.servers[name] = f
+		ts.Setenv(strings.ToUpper(name)+"_URL", f.URL())
+		return
+	}
+	f := fakes.servers[name]
+	if f == nil {
+		ts.Fatalf("fake %s is not running", name)
+	}
+	switch verb {
+	case "fail":
+		if len(rest) < 1 {
+			ts.Fatalf("usage: fake fail NAME STATUS [RETRY-AFTER]")
+		}
+		status, err := strconv.Atoi(rest[0])
+		ts.Check(err)
+		fault := fakeapi.Fault{Status: status}
+		if len(rest) > 1 {
+			fault.RetryAfter = rest[1]
+		}
+		f.Fail(fault)
+	case "requests":
+		reqs := f.Requests()
+		from := fakes.checked[name]
+		fakes.checked[name] = len(reqs)
+		var got []string
+		for _, r := range reqs[from:] {
+			got = append(got, r.Method+" "+r.Path)
+		}
+		ok := len(got) == len(rest)
+		for i := 0; ok && i < len(got); i++ {
+			ok = regexp.MustCompile(rest[i]).MatchString(got[i])
+		}
+		if !ok {
+			ts.Fatalf("%s got the requests\n\t%s\nwant\n\t%s", name, strings.Join(got, "\n\t"), strings.Join(rest, "\n\t"))
+		}
+	case "code":
+		if len(rest) != 1 && len(rest) != 2 {
+			ts.Fatalf("usage: fake code NAME VAR [N]")
+		}
+		n := 1
+		if len(rest) == 2 {
+			var err error
+			n, err = strconv.Atoi(rest[1])
+			ts.Check(err)
+		}
+		code, reqs := "", f.Requests()
+		for i := len(reqs) - 1; i >= 0 && n > 0; i-- {
+			r := reqs[i]
+			body, err := url.QueryUnescape(string(r.Body))
+			if err != nil {
+				body = string(r.Body)
+			}
+			m := consoleCode.FindStringSubmatch(body)
+			if m == nil {
+				continue
+			}
+			c := strings.ReplaceAll(m[1], ", ", "")
+			if code != "" && c != code {
+				ts.Fatalf("%s got two codes: %s and %s", name, code, c)
+			}
+			code = c
+			n--
+		}
+		if n > 0 {
+			ts.Fatalf("%s got fewer requests with a code than asked for", name)
+		}
+		if code == "" {
+			ts.Fatalf("%s got no code", name)
+		}
+		ts.Setenv(rest[0], code)
+	default:
+		ts.Fatalf("fake: unknown verb %q", verb)
+	}
+}
+
+func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer {
+	var (
+		trial, invalid, landline []string
+		undeliverable            = map[string]string{}
+		noBalance                bool
+	)
+	for _, o := range opts {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			ts.Fatalf("fake start: option %q is not KEY=VALUE", o)
+		}
+		switch k {
+		case "trial":
+			trial = append(trial, v)
+		case "invalid":
+			invalid = append(invalid, v)
+		case "landline":
+			landline = append(landline, v)
+		case "undeliverable":
+			n, code, _ := strings.Cut(v, ":")
+			undeliverable[n] = code
+		case "nobalance":
+			noBalance = v == "true"
+		default:
+			ts.Fatalf("fake start: unknown option %q", k)
+		}
+	}
+	switch name {
+	case "twilio":
+		f := fakeapi.NewTwilio()
+		f.Verified, f.Invalid, f.Landlines, f.Undeliverable = trial, invalid, landline, undeliverable
+		return f
+	case "telnyx":
+		f := fakeapi.NewTelnyx()
+		f.Verified, f.Invalid, f.Undeliverable = trial, invalid, undeliverable
+		return f
+	case "plivo":
+		f := fakeapi.NewPlivo()
+		f.Verified, f.Invalid, f.Undeliverable = trial, invalid, undeliverable
+		return f
+	case "messagebird":
+		f := fakeapi.NewMessageBird()
+		f.Invalid, f.Undeliverable, f.NoBalance = invalid, undeliverable, noBalance
+		return f
+	case "webhook":
+		return fakeapi.NewWebhook()
+	}
+	ts.Fatalf("fake start: unknown provider %q", name)
+	return nil
+}
+
+// cmdExpand FILE... replaces $VAR and ${VAR} in files with the script's
+// environment, so configuration files can hold the fakes' URLs.
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: expand FILE...")
+	}
+	for _, name := range args {
+		p := ts.MkAbs(name)
+		data, err := os.ReadFile(p)
+		ts.Check(err)
+		ts.Check(os.WriteFile(p, []byte(os.Expand(string(data), ts.Getenv)), 0o600))
+	}
+}

@@ -1,0 +1,187 @@
+// Package plivo is a [delivery.Sender] for Plivo's Message API (SMS),
+// spoken with net/http.
+//
+// Voice is not supported: a Plivo call takes its instructions only from an
+// answer_url that serves Plivo XML, with no inline option, and otpkit
+// hosts no such URL. Send returns an error wrapping
+// [delivery.ErrUnsupported] for voice messages; use another provider for
+// voice (the otp command's fallback routes can do that).
+//
+// [Sender.Status] looks a message up by its uuid and maps Plivo's
+// message_state and error_code.
+package plivo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/delivery/internal/httpx"
+)
+
+// Name is the provider's name in receipts and errors.
+const Name = "plivo"
+
+// DefaultBaseURL is Plivo's API origin.
+const DefaultBaseURL = "https://api.plivo.com"
+
+// Config configures a [Sender]. AuthID, AuthToken and From are required.
+type Config struct {
+	AuthID    string
+	AuthToken string
+	From      string // the sender: a Plivo number (E.164) or an alphanumeric sender id
+
+	BaseURL   string        // default https://api.plivo.com
+	Timeout   time.Duration // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy
+	Transport http.RoundTripper // nil: http.DefaultTransport
+}
+
+// Sender sends SMS through Plivo. It is safe for concurrent use.
+type Sender struct {
+	cfg     Config
+	base    *url.URL
+	timeout time.Duration
+	api     *httpx.Caller
+}
+
+var (
+	_ delivery.Sender        = (*Sender)(nil)
+	_ delivery.StatusChecker = (*Sender)(nil)
+)
+
+// ErrVoice is returned (wrapped, and wrapping [delivery.ErrUnsupported])
+// for voice messages.
+var ErrVoice = fmt.Errorf("%w: voice through Plivo needs an answer_url serving Plivo XML, which otpkit does not host; use sms, or another provider for voice", delivery.ErrUnsupported)
+
+// authID is the form of Plivo auth ids (MA… or SA…, 20 characters).
+var authID = regexp.MustCompile(`^[A-Z0-9]{20}$`)
+
+// New checks cfg and returns a Sender. Errors are [*delivery.ConfigError]
+// naming the field.
+func New(cfg Config) (*Sender, error) {
+	cerr := func(field, problem string) error {
+		return &delivery.ConfigError{Provider: Name, Field: field, Problem: problem}
+	}
+	switch {
+	case cfg.AuthID == "":
+		return nil, cerr("AuthID", "is required")
+	case !authID.MatchString(cfg.AuthID):
+		return nil, cerr("AuthID", "must be 20 capital letters and digits (MA… or SA…)")
+	case cfg.AuthToken == "":
+		return nil, cerr("AuthToken", "is required")
+	case cfg.From == "":
+		return nil, cerr("From", "is required")
+	}
+	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sender{cfg: cfg, base: base, timeout: httpx.Timeout(cfg.Timeout)}
+	s.api = &httpx.Caller{
+		Provider:   Name,
+		Client:     httpx.NewClient(cfg.Retry, cfg.Transport),
+		Prepare:    func(r *http.Request, _ []byte) { r.SetBasicAuth(cfg.AuthID, cfg.AuthToken) },
+		ParseError: parseError,
+		Secrets:    []string{cfg.AuthToken},
+	}
+	return s, nil
+}
+
+type sendRequest struct {
+	Src  string `json:"src"`
+	Dst  string `json:"dst"`
+	Text string `json:"text"`
+	Type string `json:"type"`
+}
+
+type sendResponse struct {
+	Message     string   `json:"message"`
+	MessageUUID []string `json:"message_uuid"`
+}
+
+// Send implements [delivery.Sender] for SMS.
+func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
+	switch msg.Channel {
+	case delivery.SMS:
+	case delivery.Voice:
+		return delivery.Receipt{}, fmt.Errorf("%s: %w", Name, ErrVoice)
+	default:
+		return delivery.Receipt{}, fmt.Errorf("%s: %w: %q", Name, delivery.ErrUnsupported, msg.Channel)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var out sendResponse
+	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/")
+	req := sendRequest{Src: s.cfg.From, Dst: msg.To, Text: msg.Body, Type: "sms"}
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Secrets: []string{msg.Code}}, &out); err != nil {
+		return delivery.Receipt{}, err
+	}
+	if len(out.MessageUUID) == 0 || out.MessageUUID[0] == "" {
+		return delivery.Receipt{}, fmt.Errorf("%s: %w: no message_uuid", Name, httpx.ErrUnreadable)
+	}
+	return delivery.Receipt{Provider: Name, ID: out.MessageUUID[0], Status: "queued"}, nil
+}
+
+var messageUUID = regexp.MustCompile(`^[0-9a-fA-F-]{36}$`)
+
+type messageResponse struct {
+	MessageState string `json:"message_state"`
+	ErrorCode    string `json:"error_code"`
+}
+
+// Status implements [delivery.StatusChecker].
+func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+	if !messageUUID.MatchString(id) {
+		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %q is not a Plivo message uuid", Name, id)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var out messageResponse
+	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/"+id+"/")
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out); err != nil {
+		return delivery.DeliveryStatus{}, err
+	}
+	if out.MessageState == "" {
+		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no message_state", Name, httpx.ErrUnreadable)
+	}
+	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: out.MessageState}
+	switch out.MessageState {
+	case "delivered", "read":
+		st.State = delivery.StateDelivered
+	case "failed", "undelivered", "rejected":
+		st.State = delivery.StateFailed
+	}
+	if out.ErrorCode != "" && out.ErrorCode != "000" {
+		st.ErrorCode = out.ErrorCode
+		st.Error = httpx.Meaning(codeMeanings, out.ErrorCode, "error "+out.ErrorCode)
+	}
+	return st, nil
+}
+
+// parseError reads Plivo's {"api_id": ..., "error": ...}. Plivo's API
+// errors carry no code, only text; the HTTP status says the kind.
+func parseError(status int, body []byte) *delivery.ProviderError {
+	var out struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &out) != nil || len(out.Error) == 0 {
+		return nil
+	}
+	var text string
+	if json.Unmarshal(out.Error, &text) != nil {
+		text = string(out.Error) // some answers hold an object
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		text = "authentication failed; check the auth id and auth token"
+	case http.StatusNotFound:
+		text = "not found; check the auth id, the message uuid and base_url"
+	}
+	return &delivery.ProviderError{Message: text}
+}

@@ -1,0 +1,140 @@
+package otp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/otpkit/otpkit/delivery"
+)
+
+// Auto is the channel [Service.Send] picks per number with [ChannelFor]:
+// SMS for mobile numbers, a voice call for fixed lines, since a landline
+// cannot receive an SMS but can always take a call.
+const Auto delivery.Channel = "auto"
+
+// ParseChannel returns the channel named s: "sms", "voice" or "auto".
+func ParseChannel(s string) (delivery.Channel, error) {
+	if delivery.Channel(s) == Auto {
+		return Auto, nil
+	}
+	ch, err := delivery.ParseChannel(s)
+	if err != nil {
+		return "", fmt.Errorf("%w %q (want sms, voice or auto)", delivery.ErrUnknownChannel, s)
+	}
+	return ch, nil
+}
+
+// ChannelFor returns the channel [Auto] picks for an E.164 number, from
+// its line type ([NumberLineType]): [delivery.Voice] for a fixed line,
+// [delivery.SMS] for every other number, mobile or not (fixed-or-mobile
+// numbers as in the US and Canada, VoIP, unknown), which may well take an
+// SMS.
+func ChannelFor(e164 string) delivery.Channel {
+	if NumberLineType(e164) == LineFixed {
+		return delivery.Voice
+	}
+	return delivery.SMS
+}
+
+// routes returns the channels to try for a number, in order: ch (Auto
+// resolved) and then the fallback channels not tried yet.
+func (s *Service) routes(number string, ch delivery.Channel) []delivery.Channel {
+	if ch == Auto {
+		ch = ChannelFor(number)
+	}
+	out := []delivery.Channel{ch}
+	for _, f := range s.opts.Fallback {
+		dup := false
+		for _, c := range out {
+			dup = dup || c == f
+		}
+		if !dup {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// deliver tries the channels in order with the same code until the sender
+// accepts the message, and returns the receipt, the channel that carried
+// it and the attempts that failed before; or, when every channel failed,
+// a [*DeliveryError].
+func (s *Service) deliver(ctx context.Context, number, code string, data TemplateData, routes []delivery.Channel) (delivery.Receipt, delivery.Channel, []delivery.Attempt, error) {
+	var failed []delivery.Attempt
+	for _, ch := range routes {
+		data.Channel = string(ch)
+		body, err := s.render(ch, data)
+		if err != nil {
+			return delivery.Receipt{}, "", nil, err
+		}
+		rc, err := s.sender.Send(ctx, delivery.Message{To: number, Channel: ch, Body: body, Code: code})
+		if err == nil {
+			return rc, ch, append(failed, rc.Failed...), nil
+		}
+		failed = append(failed, attempts(err, ch)...)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return delivery.Receipt{}, "", nil, &DeliveryError{Attempts: failed}
+}
+
+// attempts turns a sender's error into the attempts it stands for: the
+// routes of a [delivery.Failover], or one attempt.
+func attempts(err error, ch delivery.Channel) []delivery.Attempt {
+	var fe *delivery.FailoverError
+	if errors.As(err, &fe) {
+		return fe.Attempts
+	}
+	a := delivery.Attempt{Channel: ch, Err: err}
+	var pe *delivery.ProviderError
+	var ce *delivery.ConfigError
+	switch {
+	case errors.As(err, &pe):
+		a.Provider = pe.Provider
+	case errors.As(err, &ce):
+		a.Provider = ce.Provider
+	}
+	return []delivery.Attempt{a}
+}
+
+// DeliveryError is returned by [Service.Send] when no channel and no
+// provider accepted the code. It lists every failed attempt in order, and
+// wraps [ErrDelivery] and each attempt's error (so errors.As finds a
+// [*delivery.ProviderError]). The code was withdrawn and the send does not
+// count against the limits.
+type DeliveryError struct {
+	Attempts []delivery.Attempt
+}
+
+// Error returns "delivery failed: " and the attempts' errors joined by
+// "; then ", each after its channel when more than one channel was tried:
+// "delivery failed: sms: twilio 21614: ...; then voice: twilio 21219: ...".
+func (e *DeliveryError) Error() string {
+	channels := map[delivery.Channel]bool{}
+	for _, a := range e.Attempts {
+		channels[a.Channel] = true
+	}
+	parts := make([]string, len(e.Attempts))
+	for i, a := range e.Attempts {
+		parts[i] = a.Err.Error()
+		if len(channels) > 1 {
+			parts[i] = string(a.Channel) + ": " + parts[i]
+		}
+	}
+	if len(parts) == 0 {
+		return ErrDelivery.Error()
+	}
+	return ErrDelivery.Error() + ": " + strings.Join(parts, "; then ")
+}
+
+// Unwrap returns ErrDelivery and the attempts' errors.
+func (e *DeliveryError) Unwrap() []error {
+	errs := []error{ErrDelivery}
+	for _, a := range e.Attempts {
+		errs = append(errs, a.Err)
+	}
+	return errs
+}
