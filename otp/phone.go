@@ -3,6 +3,7 @@ package otp
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -38,6 +39,10 @@ func ParseNumber(raw, region string) (string, error) {
 			return "", fmt.Errorf("%w: %q has no country code (write it as +<country code> or set a default region)", ErrInvalidNumber, raw)
 		}
 	}
+	key := numberKey{raw, region}
+	if e164, ok := numbers.get(key); ok {
+		return e164, nil
+	}
 	n, err := phonenumbers.Parse(raw, strings.ToUpper(region))
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %s", ErrInvalidNumber, raw, strings.ToLower(err.Error()))
@@ -45,7 +50,48 @@ func ParseNumber(raw, region string) (string, error) {
 	if !phonenumbers.IsValidNumber(n) {
 		return "", fmt.Errorf("%w: %q is not a valid number", ErrInvalidNumber, raw)
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	numbers.put(key, e164)
+	return e164, nil
+}
+
+// numbers remembers the numbers ParseNumber found valid lately. A server
+// parses each number at least twice, at the send and at the verification,
+// and libphonenumber's parsing is most of the CPU time a Send or a Verify
+// takes when the store is fast.
+var numbers = numberCache{max: 4096}
+
+type numberKey struct{ raw, region string }
+
+// numberCache maps inputs to their E.164 form. When full, it forgets an
+// arbitrary entry for each new one, so its size stays bounded whatever
+// numbers it is given.
+type numberCache struct {
+	mu  sync.Mutex
+	m   map[numberKey]string
+	max int
+}
+
+func (c *numberCache) get(k numberKey) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *numberCache) put(k numberKey, e164 string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[numberKey]string, c.max)
+	}
+	if len(c.m) >= c.max {
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = e164
 }
 
 // LineType is the kind of line a number belongs to, from libphonenumber's

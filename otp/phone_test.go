@@ -2,6 +2,7 @@ package otp
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,33 @@ func TestParseNumber(t *testing.T) {
 		if !errors.Is(err, ErrInvalidNumber) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("ParseNumber(%.20q, %q) = %q, %v; want ErrInvalidNumber mentioning %q", tc.in, tc.region, got, err, tc.msg)
 		}
+	}
+}
+
+// TestParseNumberCache: a number parsed again comes from the cache with
+// the same result, bad numbers are never cached, and the cache stays
+// within its bound.
+func TestParseNumberCache(t *testing.T) {
+	for range 2 {
+		TestParseNumber(t)
+	}
+	if _, ok := numbers.get(numberKey{"+1 201 555", ""}); ok {
+		t.Error("an invalid number was cached")
+	}
+	if v, ok := numbers.get(numberKey{"(201) 555-0123", "US"}); !ok || v != "+12015550123" {
+		t.Errorf("cached %q, %v; want +12015550123", v, ok)
+	}
+	for i := range 2 * numbers.max {
+		in := fmt.Sprintf("+1201%07d", 2_000_000+i)
+		if got, err := ParseNumber(in, ""); got != in || err != nil {
+			t.Fatalf("ParseNumber(%s) = %q, %v", in, got, err)
+		}
+	}
+	numbers.mu.Lock()
+	n := len(numbers.m)
+	numbers.mu.Unlock()
+	if n > numbers.max {
+		t.Errorf("%d cached numbers, want at most %d", n, numbers.max)
 	}
 }
 
