@@ -34,6 +34,7 @@ go build -o "$work/bin/otp" ./cmd/otp
 go build -o "$work/bin/floor" ./bench/floor
 go test -c -o "$work/bin/bench.test" ./bench
 go test -c -o "$work/bin/filestore.test" ./store/filestore
+go test -c -o "$work/bin/redis.test" ./store/redis
 # From here on every file the benchmarks make is under $work.
 export TMPDIR=$work/tmp
 
@@ -136,6 +137,15 @@ say "scale: Issue latency with 1k, 100k, 1M records ($count x 2000 ops each)"
 (cd store/filestore && "$work/bin/filestore.test" -test.run '^$' -test.bench 'Records/records=/^Issue$' \
 	-test.benchtime 2000x -test.count "$count") >"$work/scale.txt"
 
+say "scale: the disk alone, 6 pages and a meta page fsynced, within 300 KB or across 117 MB"
+"$work/bin/bench.test" -test.run '^$' -test.bench 'CommitSpan' -test.benchtime 2000x -test.count "$count" >"$work/disk.txt"
+if [ -n "${OTP_TEST_REDIS_URL:-}" ]; then
+	say "scale: Redis store calls with 1k, 100k, 1M records ($count x 20000 calls each)"
+	(cd store/redis && "$work/bin/redis.test" -test.run '^$' -test.bench 'Scale' -test.benchtime 20000x -test.count "$count") >"$work/redis-scale.txt"
+else
+	: >"$work/redis-scale.txt"
+fi
+
 # --- purge of 1,000,000 records, half expired --------------------------------
 say "purge: 1M records, half expired (3 runs)"
 (cd store/filestore && "$work/bin/filestore.test" -test.run '^$' -test.bench 'Purge1M' -test.benchtime 1x -test.count 3) >"$work/purge.txt"
@@ -217,6 +227,19 @@ for n in 100,000 1,000,000; do
 	row "Issue latency, file store, $n records" "$(fmt %.0f "$(calc "$v / 1000")") us" \
 		"1,000 records: $(fmt %.0f "$(calc "$k1 / 1000")") us" "$(fmt %.2f "$(calc "$v / $k1")")" "$target" "$result"
 done
+
+d1=$(metric "$work/disk.txt" "BenchmarkCommitSpan/span=300KB" ns/op)
+d2=$(metric "$work/disk.txt" "BenchmarkCommitSpan/span=117MB" ns/op)
+row "Disk alone: 7 page writes, 2 fsyncs, across 117 MB" "$(fmt %.0f "$(calc "$d2 / 1000")") us" \
+	"within 300 KB: $(fmt %.0f "$(calc "$d1 / 1000")") us" "$(fmt %.2f "$(calc "$d2 / $d1")")" "(for reference)" "-"
+r1=$(metric "$work/redis-scale.txt" "BenchmarkScale/records=1000" ns/op)
+r2=$(metric "$work/redis-scale.txt" "BenchmarkScale/records=1000000" ns/op)
+if [ "$r2" = NA ]; then
+	row "Redis store call, 1,000,000 records" "not run" "" "" "<= 1.2" "skipped"
+else
+	row "Redis store call, 1,000,000 records" "$(fmt %.0f "$(calc "$r2 / 1000")") us" "1,000 records: $(fmt %.0f "$(calc "$r1 / 1000")") us" \
+		"$(fmt %.2f "$(calc "$r2 / $r1")")" "<= 1.2" "$(check "$r2 / $r1 <= 1.2")"
+fi
 
 for c in send verify; do
 	v=${c}_s

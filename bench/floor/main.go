@@ -17,7 +17,12 @@ import (
 	// The packages cmd/otp imports, for their initialisation.
 	_ "github.com/otpkit/otpkit/delivery"
 	_ "github.com/otpkit/otpkit/delivery/console"
+	_ "github.com/otpkit/otpkit/delivery/messagebird"
 	_ "github.com/otpkit/otpkit/delivery/outbox"
+	_ "github.com/otpkit/otpkit/delivery/plivo"
+	_ "github.com/otpkit/otpkit/delivery/telnyx"
+	_ "github.com/otpkit/otpkit/delivery/twilio"
+	_ "github.com/otpkit/otpkit/delivery/webhook"
 	_ "github.com/otpkit/otpkit/otp"
 	_ "github.com/otpkit/otpkit/store"
 	_ "github.com/otpkit/otpkit/store/filestore"

@@ -102,14 +102,15 @@ func FuzzConfig(f *testing.F) {
 			if err != nil {
 				return err
 			}
-			if _, err := e.cfg.channel(""); err != nil {
+			ch, err := e.cfg.channel("")
+			if err != nil {
 				return err
 			}
 			storePath, err := e.cfg.storePath("", a)
 			if err != nil {
 				return err
 			}
-			if _, err := e.cfg.sender(a, storePath); err != nil {
+			if _, err := e.cfg.sender(a, storePath, sendPlan{channel: ch}); err != nil {
 				return err
 			}
 			if d := e.cfg.Store.Driver; d != "" && d != "file" {
