@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,7 +171,7 @@ type libClient struct {
 
 // newLib returns a client on a Service with limits l over st.
 func newLib(t *testing.T, st store.Store, l limits) *libClient {
-	sender := &capture{codes: map[string]string{}}
+	sender := &capture{name: fmt.Sprintf("capture%d-", captures.Add(1)), codes: map[string]string{}}
 	svc, err := otp.New(st, sender, l.options())
 	if err != nil {
 		t.Fatal(err)
@@ -224,14 +225,17 @@ func (c *libClient) delivered() map[string]string {
 
 // capture is a delivery.Sender that keeps every code it is given.
 type capture struct {
+	name  string // starts the message ids, unique to the sender
 	mu    sync.Mutex
 	codes map[string]string // message id -> code
 }
 
+var captures atomic.Int64 // senders made, for their names
+
 func (c *capture) Send(_ context.Context, m delivery.Message) (delivery.Receipt, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id := "capture-" + strconv.Itoa(len(c.codes)+1)
+	id := c.name + strconv.Itoa(len(c.codes)+1)
 	c.codes[id] = m.Code
 	return delivery.Receipt{Provider: "capture", ID: id}, nil
 }

@@ -1,0 +1,56 @@
+package reliability
+
+import (
+	"testing"
+
+	"github.com/otpkit/otpkit/internal/redistest"
+)
+
+// The load and abuse scenarios on Redis, as an application on two machines
+// runs them: two Services, each on a Redis client of its own, sharing the
+// records; the workers take turns between them.
+
+func TestLoadRedisClients(t *testing.T) {
+	t.Parallel()
+	rounds := 20
+	if long {
+		rounds = 200
+	}
+	prefix := redistest.Prefix(t)
+	a, b := redistest.Open(t, prefix), redistest.Open(t, prefix)
+	ca, cb := newLib(t, a, unlimited), newLib(t, b, unlimited)
+	tally := load(t, 64, rounds, func(w int) client { return []client{ca, cb}[w%2] })
+	tally.check(t, a, both{ca, cb}.delivered())
+}
+
+func TestAbuseRedisClients(t *testing.T) {
+	t.Parallel()
+	workers, tries := 64, 20
+	if long {
+		tries = 200
+	}
+	for _, sc := range abuseScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			prefix := redistest.Prefix(t)
+			a, b := redistest.Open(t, prefix), redistest.Open(t, prefix)
+			ca, cb := newLib(t, a, sc.limits), newLib(t, b, sc.limits)
+			sc.run(t, both{ca, cb}, func(w int) client { return []client{ca, cb}[w%2] }, workers, tries)
+			sc.check(t, b)
+		})
+	}
+}
+
+// both is the first client, except that delivered counts what either
+// client's sender delivered.
+type both struct{ a, b *libClient }
+
+func (c both) send(to string) reply         { return c.a.send(to) }
+func (c both) verify(to, code string) reply { return c.a.verify(to, code) }
+
+func (c both) delivered() map[string]string {
+	codes := c.a.delivered()
+	for id, code := range c.b.delivered() {
+		codes[id] = code
+	}
+	return codes
+}
