@@ -56,9 +56,9 @@ func TestCrashCLI(t *testing.T) {
 				t.Fatal(err)
 			}
 			if op >= before {
-				// Kill between half the usual run time and a bit after its end,
+				// Kill between two thirds of the usual run time and a bit after its end,
 				// where the store is opened, written and closed.
-				time.Sleep(time.Duration(float64(estimate) * (0.5 + 0.7*rng.Float64())))
+				time.Sleep(time.Duration(float64(estimate) * (0.65 + 0.5*rng.Float64())))
 				cmd.Process.Signal(syscall.SIGKILL)
 			}
 			err := cmd.Wait()
