@@ -12,7 +12,8 @@
 # throwaway redis-server started on a free loopback port if one is installed.
 #
 # Environment: BENCH_RUNS (timed runs of each command, default 40),
-# BENCH_COUNT (repetitions of each Go benchmark, default 5).
+# BENCH_COUNT (repetitions of each Go benchmark, default 5), BENCH_HYPERFINE=0
+# (time commands with the script's own loop even if hyperfine is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -96,7 +97,7 @@ fmt() { # printf FORMAT VALUE, or NA
 # seconds CMD...: the median wall time in seconds of running CMD, $runs
 # times after 5 warm-up runs. Its exit status is not checked here: the
 # caller runs it once first and checks it.
-if command -v hyperfine >/dev/null; then
+if [ "${BENCH_HYPERFINE:-1}" != 0 ] && command -v hyperfine >/dev/null; then
 	timer="hyperfine $(hyperfine --version | cut -d' ' -f2)"
 	seconds() {
 		local json=$work/hyperfine.json
