@@ -22,8 +22,10 @@ directory of the file. config.example.toml in the source tree documents every ke
   send_window = "1h"
 
   [store]
-  driver = "file"                  file
+  driver = "file"                  file (one machine) or redis (shared; needs a secret)
   path = ""                        default $XDG_STATE_HOME/otpkit/otp.db; --store overrides
+  url = ""                         redis://host:6379/0; $OTP_REDIS_URL overrides
+  prefix = "otp:"                  Redis key prefix
 
   [phone]
   default_region = ""              e.g. "US": lets numbers without +country code in
@@ -64,5 +66,5 @@ directory of the file. config.example.toml in the source tree documents every ke
   [delivery.webhook]               url; secret ($OTP_WEBHOOK_SECRET), 16+ characters,
                                    signs each POST with HMAC-SHA256
 
-Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), and the provider
-secrets above, which override the file.`
+Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), OTP_REDIS_URL,
+and the provider secrets above, which override the file.`

@@ -1,0 +1,391 @@
+// Package config reads otpkit's TOML configuration file and builds what it
+// describes: the otp.Options, the store and the delivery providers. It is
+// the one place that turns names in a configuration ("twilio", "redis")
+// into implementations, shared by the otp command and the example programs;
+// the library packages take typed options and never read files.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/filestore"
+	redisstore "github.com/otpkit/otpkit/store/redis"
+	"github.com/pelletier/go-toml/v2"
+)
+
+// ErrConfig is wrapped by every error about the configuration: an unknown
+// key, a bad value, a missing setting.
+var ErrConfig = errors.New("config")
+
+// Env is what building from a configuration takes from the outside world.
+type Env struct {
+	Getenv func(string) string // environment variables (secrets override the file)
+	Now    func() time.Time    // the clock of the service and the outbox
+	Stderr io.Writer           // where the console provider writes
+}
+
+// override returns the environment variable name if it is set, else v.
+func (env Env) override(name, v string) string {
+	if e := env.Getenv(name); e != "" {
+		return e
+	}
+	return v
+}
+
+// Config is the TOML configuration file (see config.example.toml). Pointer
+// fields tell "not set" (the default) from an explicit zero (limit off).
+type Config struct {
+	AppName  string         `toml:"app_name"`
+	Code     codeConfig     `toml:"code"`
+	Limits   limitsConfig   `toml:"limits"`
+	Store    storeConfig    `toml:"store"`
+	Phone    phoneConfig    `toml:"phone"`
+	Delivery deliveryConfig `toml:"delivery"`
+
+	// dir is the directory of the file, for relative paths; "" for defaults.
+	dir string
+	// file is the path the configuration was read from; "" for defaults.
+	file string
+}
+
+type codeConfig struct {
+	Format string    `toml:"format"`
+	Length int       `toml:"length"`
+	TTL    *duration `toml:"ttl"`
+	Secret string    `toml:"secret"`
+}
+
+type limitsConfig struct {
+	MaxAttempts *int      `toml:"max_attempts"`
+	Lockout     *duration `toml:"lockout"`
+	ResendAfter *duration `toml:"resend_after"`
+	MaxSends    *int      `toml:"max_sends"`
+	SendWindow  *duration `toml:"send_window"`
+}
+
+type storeConfig struct {
+	Driver string `toml:"driver"`
+	Path   string `toml:"path"`
+	URL    string `toml:"url"`
+	Prefix string `toml:"prefix"`
+}
+
+type phoneConfig struct {
+	DefaultRegion string `toml:"default_region"`
+}
+
+type deliveryConfig struct {
+	Provider      string   `toml:"provider"`
+	Providers     []string `toml:"providers"`
+	Channel       string   `toml:"channel"`
+	Fallback      []string `toml:"fallback"`
+	SMSTemplate   string   `toml:"sms_template"`
+	VoiceTemplate string   `toml:"voice_template"`
+
+	// The providers' sections; see providers.go.
+	Outbox      outboxConfig      `toml:"outbox"`
+	Twilio      twilioConfig      `toml:"twilio"`
+	Telnyx      telnyxConfig      `toml:"telnyx"`
+	Plivo       plivoConfig       `toml:"plivo"`
+	MessageBird messageBirdConfig `toml:"messagebird"`
+	Webhook     webhookConfig     `toml:"webhook"`
+}
+
+// duration is a time.Duration written as a string: "10m", "30s", "1h30m".
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("bad duration %q (want e.g. \"30s\", \"10m\", \"1h\")", b)
+	}
+	if v < 0 {
+		return fmt.Errorf("negative duration %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Find finds the configuration file: flag (the --config flag), else
+// $OTP_CONFIG, else $XDG_CONFIG_HOME/otpkit/config.toml (~/.config/...) if it
+// exists. It returns "" for none (built-in defaults).
+func Find(flag string, getenv func(string) string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := getenv("OTP_CONFIG"); p != "" {
+		return p
+	}
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	p := filepath.Join(dir, "otpkit", "config.toml")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
+// Load reads the configuration file at path ("" for the defaults).
+// Unknown keys are errors, so a typo never passes silently.
+func Load(path string) (*Config, error) {
+	cfg := &Config{}
+	if path == "" {
+		return cfg, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s: no such file", ErrConfig, path)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	defer f.Close()
+	dec := toml.NewDecoder(f).DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, path, tomlError(err))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	cfg.file, cfg.dir = path, filepath.Dir(abs)
+	return cfg, nil
+}
+
+// tomlError makes one line of a go-toml error, with the line and the key.
+func tomlError(err error) string {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) && len(strict.Errors) > 0 {
+		keys := make([]string, len(strict.Errors))
+		for i, e := range strict.Errors {
+			keys[i] = strings.Join(e.Key(), ".")
+		}
+		row, _ := strict.Errors[0].Position()
+		return fmt.Sprintf("line %d: unknown setting %s", row, strings.Join(keys, ", "))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		msg := de.Error()
+		if k := de.Key(); len(k) > 0 {
+			return fmt.Sprintf("line %d: %s: %s", row, strings.Join(k, "."), msg)
+		}
+		return fmt.Sprintf("line %d: %s", row, msg)
+	}
+	return err.Error()
+}
+
+// resolve makes a path from the configuration file relative to the file's
+// directory.
+func (c *Config) resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.dir == "" {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// Options turns the configuration into the library's options.
+func (c *Config) Options(env Env) (otp.Options, error) {
+	o := otp.Options{
+		Length:        c.Code.Length,
+		DefaultRegion: c.Phone.DefaultRegion,
+		AppName:       c.AppName,
+		SMSTemplate:   c.Delivery.SMSTemplate,
+		VoiceTemplate: c.Delivery.VoiceTemplate,
+		Now:           env.Now,
+	}
+	if c.Code.Format != "" {
+		f, err := otp.ParseFormat(c.Code.Format)
+		if err != nil {
+			return o, fmt.Errorf("[code] format: %w", err)
+		}
+		o.Format = f
+	}
+	if c.Code.Length != 0 && (c.Code.Length < otp.MinLength || c.Code.Length > otp.MaxLength) {
+		return o, fmt.Errorf("%w: [code] length %d is not within %d-%d", ErrConfig, c.Code.Length, otp.MinLength, otp.MaxLength)
+	}
+	if c.Code.TTL != nil {
+		if c.Code.TTL.Duration < time.Second {
+			return o, fmt.Errorf("%w: [code] ttl must be at least 1s", ErrConfig)
+		}
+		o.TTL = c.Code.TTL.Duration
+	}
+	// In the file, 0 turns a limit off; in the library that is a negative value.
+	offIfZero := func(v *int) int {
+		if v == nil {
+			return 0
+		}
+		if *v <= 0 {
+			return -1
+		}
+		return *v
+	}
+	offIfZeroD := func(v *duration) time.Duration {
+		if v == nil {
+			return 0
+		}
+		if v.Duration == 0 {
+			return -1
+		}
+		return v.Duration
+	}
+	if c.Limits.MaxAttempts != nil && *c.Limits.MaxAttempts < 0 || c.Limits.MaxSends != nil && *c.Limits.MaxSends < 0 {
+		return o, fmt.Errorf("%w: [limits] max_attempts and max_sends must be 0 (off) or more", ErrConfig)
+	}
+	o.MaxAttempts = offIfZero(c.Limits.MaxAttempts)
+	o.MaxSends = offIfZero(c.Limits.MaxSends)
+	o.Lockout = offIfZeroD(c.Limits.Lockout)
+	o.ResendAfter = offIfZeroD(c.Limits.ResendAfter)
+	if c.Limits.SendWindow != nil {
+		if c.Limits.SendWindow.Duration == 0 && o.MaxSends >= 0 {
+			return o, fmt.Errorf("%w: [limits] send_window must be positive while max_sends is on", ErrConfig)
+		}
+		o.SendWindow = c.Limits.SendWindow.Duration
+	}
+	for _, name := range c.Delivery.Fallback {
+		ch, err := delivery.ParseChannel(name)
+		if err != nil {
+			return o, fmt.Errorf("%w: [delivery] fallback: %w", ErrConfig, err)
+		}
+		o.Fallback = append(o.Fallback, ch)
+	}
+	secret := c.Code.Secret
+	if s := env.Getenv("OTP_SECRET"); s != "" {
+		secret = s
+	}
+	if secret != "" {
+		if len(secret) < otp.MinSecretLength {
+			return o, fmt.Errorf("%w: the secret (OTP_SECRET or [code] secret) must be at least %d characters", ErrConfig, otp.MinSecretLength)
+		}
+		o.Secret = []byte(secret)
+	}
+	if err := c.checkStore(env, o.Secret); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// Channel returns [delivery] channel, or sms when it is not set. It may be
+// otp.Auto.
+func (c *Config) Channel() (delivery.Channel, error) {
+	if c.Delivery.Channel == "" {
+		return delivery.SMS, nil
+	}
+	ch, err := otp.ParseChannel(c.Delivery.Channel)
+	if err != nil {
+		return "", fmt.Errorf("%w: [delivery] channel: %w", ErrConfig, err)
+	}
+	return ch, nil
+}
+
+// StorePath returns the file store's path: flag (the --store flag), else
+// [store] path, else $XDG_STATE_HOME/otpkit/otp.db (~/.local/state/...).
+func (c *Config) StorePath(flag string, env Env) (string, error) {
+	switch {
+	case flag != "":
+		return flag, nil
+	case c.Store.Path != "":
+		return c.resolve(c.Store.Path), nil
+	}
+	dir := env.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home := env.Getenv("HOME")
+		if home == "" {
+			return "", fmt.Errorf("%w: neither XDG_STATE_HOME nor HOME is set: give --store or [store] path", ErrConfig)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "otpkit", "otp.db"), nil
+}
+
+// redisURL returns $OTP_REDIS_URL, else [store] url.
+func (c *Config) redisURL(env Env) string { return env.override("OTP_REDIS_URL", c.Store.URL) }
+
+// checkStore checks the [store] settings without opening anything.
+func (c *Config) checkStore(env Env, secret []byte) error {
+	switch c.Store.Driver {
+	case "", "file":
+		return nil
+	case "redis":
+		if c.redisURL(env) == "" {
+			return fmt.Errorf("%w: [store] url is required with driver redis (or set OTP_REDIS_URL)", ErrConfig)
+		}
+		if len(secret) == 0 {
+			return fmt.Errorf("%w: the redis store needs a secret shared by every machine: set [code] secret or OTP_SECRET", ErrConfig)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: [store] driver %q is not known (want file or redis)", ErrConfig, c.Store.Driver)
+}
+
+// OpenStore opens the configured store: the file store at path, or Redis.
+// Errors opening it wrap otp.ErrStore.
+func (c *Config) OpenStore(ctx context.Context, env Env, path string) (store.Store, error) {
+	var (
+		st  store.Store
+		err error
+	)
+	switch c.Store.Driver {
+	case "", "file":
+		st, err = filestore.Open(path, nil)
+	case "redis":
+		st, err = redisstore.Open(ctx, redisstore.Options{URL: c.redisURL(env), Prefix: c.Store.Prefix})
+	default:
+		return nil, c.checkStore(env, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", otp.ErrStore, err)
+	}
+	return st, nil
+}
+
+// Keys lists every setting the file may have, as "[section] key" ("key"
+// for the top level), so documentation can be checked against it.
+func Keys() []string { return tomlKeys(reflect.TypeOf(Config{}), "") }
+
+func tomlKeys(t reflect.Type, section string) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("toml")
+		if tag == "" {
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(duration{}) {
+			sub := tag
+			if section != "" {
+				sub = section + "." + tag
+			}
+			out = append(out, tomlKeys(ft, sub)...)
+			continue
+		}
+		key := tag
+		if section != "" {
+			key = "[" + section + "] " + tag
+		}
+		out = append(out, key)
+	}
+	return out
+}
