@@ -158,7 +158,7 @@ func (e *env) open(ctx context.Context, a *app, g *globalFlags, plan *sendPlan) 
 	} else if _, err := e.cfg.Providers(); err != nil {
 		return err
 	}
-	st, err := e.cfg.OpenStore(ctx, cenv, storePath)
+	st, err := e.cfg.OpenStore(ctx, cenv, storePath, true)
 	if err != nil {
 		return err
 	}

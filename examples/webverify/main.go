@@ -190,7 +190,7 @@ func serviceFromConfig(ctx context.Context, c config, stderr io.Writer) (*otp.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := cfg.OpenStore(ctx, env, path)
+	st, err := cfg.OpenStore(ctx, env, path, false)
 	if err != nil {
 		return nil, nil, err
 	}

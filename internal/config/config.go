@@ -337,14 +337,20 @@ func (c *Config) checkStore(env Env, secret []byte) error {
 }
 
 // OpenStore opens the configured store: the file store at path, or Redis.
-// Errors opening it wrap otp.ErrStore.
-func (c *Config) OpenStore(ctx context.Context, env Env, path string) (store.Store, error) {
+// With perCall, the file store is opened for each operation and closed
+// after it (filestore.PerCall), as a command does so that its network calls
+// do not hold the file; otherwise it stays open, as a server wants. Errors
+// opening it wrap otp.ErrStore.
+func (c *Config) OpenStore(ctx context.Context, env Env, path string, perCall bool) (store.Store, error) {
 	var (
 		st  store.Store
 		err error
 	)
 	switch c.Store.Driver {
 	case "", "file":
+		if perCall {
+			return filestore.NewPerCall(path, nil), nil
+		}
 		st, err = filestore.Open(path, nil)
 	case "redis":
 		st, err = redisstore.Open(ctx, redisstore.Options{URL: c.redisURL(env), Prefix: c.Store.Prefix})
