@@ -14,19 +14,12 @@ import (
 	"fmt"
 	"os"
 
-	// The packages cmd/otp imports, for their initialisation.
+	// The packages cmd/otp imports, for their initialisation; config links
+	// the stores and the providers.
 	_ "github.com/otpkit/otpkit/delivery"
-	_ "github.com/otpkit/otpkit/delivery/console"
-	_ "github.com/otpkit/otpkit/delivery/messagebird"
-	_ "github.com/otpkit/otpkit/delivery/outbox"
-	_ "github.com/otpkit/otpkit/delivery/plivo"
-	_ "github.com/otpkit/otpkit/delivery/telnyx"
-	_ "github.com/otpkit/otpkit/delivery/twilio"
-	_ "github.com/otpkit/otpkit/delivery/webhook"
+	_ "github.com/otpkit/otpkit/internal/config"
 	_ "github.com/otpkit/otpkit/otp"
 	_ "github.com/otpkit/otpkit/store"
-	_ "github.com/otpkit/otpkit/store/filestore"
-	_ "github.com/pelletier/go-toml/v2"
 	_ "github.com/spf13/cobra"
 )
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpkit/otpkit/internal/config"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/spf13/cobra"
 )
@@ -40,12 +41,9 @@ const exitCodesHelp = `Exit codes:
 Sending to several numbers exits with the worst outcome, in this order:
 7, 2, 6, 8, 5, 4, 0.`
 
-// errUsage marks errors in how the command was called; errConfig marks
-// errors in the configuration. Both exit 2.
-var (
-	errUsage  = errors.New("usage")
-	errConfig = errors.New("config")
-)
+// errUsage marks errors in how the command was called (exit 2, as errors
+// in the configuration, config.ErrConfig).
+var errUsage = errors.New("usage")
 
 // exitError ends the command with a code after it has reported the outcome
 // itself (verify --json writes its own object for every verification).
@@ -80,7 +78,7 @@ func classify(err error) (code int, kind string) {
 		return exitUsage, "invalid_number"
 	case errors.Is(err, otp.ErrInvalidCode):
 		return exitUsage, "invalid_code"
-	case errors.Is(err, errConfig), errors.Is(err, otp.ErrInvalidOptions):
+	case errors.Is(err, config.ErrConfig), errors.Is(err, otp.ErrInvalidOptions):
 		return exitUsage, "config"
 	}
 	// Everything else comes from parsing the command line (cobra's own
@@ -130,7 +128,7 @@ func (a *app) fail(cmd *cobra.Command, args []string, err error) int {
 // markers.
 func errorMessage(err error) string {
 	msg := err.Error()
-	for _, p := range []string{errUsage.Error() + ": ", errConfig.Error() + ": "} {
+	for _, p := range []string{errUsage.Error() + ": ", config.ErrConfig.Error() + ": "} {
 		msg = strings.TrimPrefix(msg, p)
 	}
 	msg = strings.Join(strings.Fields(msg), " ") // one line

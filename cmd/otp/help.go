@@ -23,8 +23,10 @@ tree documents every key.
   send_window = "1h"
 
   [store]
-  driver = "file"                  file
+  driver = "file"                  file (one machine) or redis (shared; needs a secret)
   path = ""                        default $XDG_STATE_HOME/otpkit/otp.db; --store overrides
+  url = ""                         redis://host:6379/0; $OTP_REDIS_URL overrides
+  prefix = "otp:"                  Redis key prefix
 
   [phone]
   default_region = ""              e.g. "US": lets numbers without +country code in
@@ -65,5 +67,5 @@ tree documents every key.
   [delivery.webhook]               url; secret ($OTP_WEBHOOK_SECRET), 16+ characters,
                                    signs each POST with HMAC-SHA256
 
-Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), and the provider
-secrets above, which override the file.`
+Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), OTP_REDIS_URL,
+and the provider secrets above, which override the file.`

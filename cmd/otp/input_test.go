@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // testApp returns an app whose files live in dir, reading stdin, and its
@@ -64,69 +62,4 @@ func TestHugeInputs(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzConfig: whatever the configuration file holds, loading it and
-// turning it into options, a channel, a store and a provider never panics,
-// and every error is one line that exits 2.
-func FuzzConfig(f *testing.F) {
-	example, err := os.ReadFile("../../config.example.toml")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(example)
-	scripts, _ := filepath.Glob("testdata/script/*.txtar")
-	for _, s := range scripts {
-		ar, err := txtar.ParseFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range ar.Files {
-			if strings.HasSuffix(file.Name, ".toml") {
-				f.Add(file.Data)
-			}
-		}
-	}
-	f.Add([]byte("[limits]\nmax_sends = 3\nsend_window = \"0s\"\n[store]\ndriver = \"redis\"\n"))
-	f.Add([]byte("[code]\nttl = \"-5m\"\nformat = \"hex\"\nlength = 10\n[phone]\ndefault_region = \"gb\"\n"))
-	f.Add([]byte("\"a\\nb\" = 1\n[\"x\\ny\"]\nz = 2\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "otp.toml")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		a, _, _ := testApp(dir, "")
-		err := func() error {
-			e, err := a.load(&globalFlags{config: path})
-			if err != nil {
-				return err
-			}
-			ch, err := e.cfg.channel("")
-			if err != nil {
-				return err
-			}
-			storePath, err := e.cfg.storePath("", a)
-			if err != nil {
-				return err
-			}
-			if _, err := e.cfg.sender(a, storePath, sendPlan{channel: ch}); err != nil {
-				return err
-			}
-			if d := e.cfg.Store.Driver; d != "" && d != "file" {
-				_, err := openStore(e.cfg, storePath) // an unknown driver opens nothing
-				return err
-			}
-			return nil
-		}()
-		if err == nil {
-			return
-		}
-		if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || msg == "" {
-			t.Errorf("error is not one line: %q", msg)
-		}
-		if code, _ := classify(err); code != exitUsage {
-			t.Errorf("error %q exits %d, want %d", err, code, exitUsage)
-		}
-	})
 }

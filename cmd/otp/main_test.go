@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,10 +9,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -66,10 +69,22 @@ func scriptParams() testscript.Params {
 			for _, v := range providerEnv {
 				e.Setenv(v, "")
 			}
+			e.Setenv("REDIS_URL", redisURL())
+			e.Setenv("REDIS_PREFIX", fmt.Sprintf("otptest-%d-%d:", os.Getpid(), scriptSeq.Add(1)))
 			fakes := newScriptFakes()
 			e.Values[fakesKey{}] = fakes
 			e.Defer(fakes.close)
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond != "redis" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			err := pingRedis()
+			if err != nil && os.Getenv("CI") == "true" {
+				return false, fmt.Errorf("CI needs a Redis server at %s (.ci/redis.sh starts one): %v", redisURL(), err)
+			}
+			return err == nil, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits":    cmdExits,
@@ -80,6 +95,31 @@ func scriptParams() testscript.Params {
 			"expand":   cmdExpand,
 		},
 	}
+}
+
+var scriptSeq atomic.Int64
+
+// redisURL is the Redis server the redis scripts use: $OTP_TEST_REDIS_URL,
+// else 127.0.0.1:6379, database 0 (scripts write keys under a prefix of
+// their own, and those expire).
+func redisURL() string {
+	if u := os.Getenv("OTP_TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+// pingRedis checks that a Redis server answers at redisURL.
+func pingRedis() error {
+	opts, err := redis.ParseURL(redisURL())
+	if err != nil {
+		return err
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return c.Ping(ctx).Err()
 }
 
 // exits N cmd args... runs a program and checks its exit code is N; its

@@ -19,7 +19,7 @@ cleared. Run it from cron to keep the store small; nothing depends on it for cor
 			if err != nil {
 				return err
 			}
-			if err := e.open(a, g, nil); err != nil {
+			if err := e.open(cmd.Context(), a, g, nil); err != nil {
 				return err
 			}
 			defer e.close()

@@ -1,15 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/internal/config"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
-	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/spf13/cobra"
 )
 
@@ -97,21 +98,26 @@ func noArgs(cmd *cobra.Command, args []string) error {
 
 // env is what the send, verify and purge commands work with.
 type env struct {
-	cfg    *config
+	cfg    *config.Config
 	opts   otp.Options
 	svc    *otp.Service
 	store  store.Store
 	sender *delivery.Failover // the providers; nil for commands that do not send
 }
 
+// configEnv is what the configuration takes from the outside world.
+func (a *app) configEnv() config.Env {
+	return config.Env{Getenv: a.getenv, Now: a.now, Stderr: a.stderr}
+}
+
 // load reads and checks the configuration, opening nothing, so that bad
 // configuration and bad input fail before the store is touched.
 func (a *app) load(g *globalFlags) (*env, error) {
-	cfg, err := loadConfig(a.configPath(g.config))
+	cfg, err := config.Load(config.Find(g.config, a.getenv))
 	if err != nil {
 		return nil, err
 	}
-	opts, err := cfg.options(a)
+	opts, err := cfg.Options(a.configEnv())
 	if err != nil {
 		return nil, err
 	}
@@ -130,21 +136,29 @@ type sendPlan struct {
 // open builds the providers for a send (plan nil: the command does not
 // send and needs no provider settings), opens the store and makes the
 // service. The caller must call close.
-func (e *env) open(a *app, g *globalFlags, plan *sendPlan) error {
-	storePath, err := e.cfg.storePath(g.store, a)
+func (e *env) open(ctx context.Context, a *app, g *globalFlags, plan *sendPlan) error {
+	cenv := a.configEnv()
+	storePath, err := e.cfg.StorePath(g.store, cenv)
 	if err != nil {
 		return err
 	}
 	var sender delivery.Sender = noSender{}
 	if plan != nil {
-		if e.sender, err = e.cfg.sender(a, storePath, *plan); err != nil {
+		routes, err := e.cfg.Routes(cenv, storePath, plan.channel)
+		if err != nil {
 			return err
 		}
+		for _, r := range routes {
+			if _, ok := r.Sender.(delivery.StatusChecker); plan.wait && !ok {
+				return usageErrorf("--wait: the %s provider cannot look up delivery status", r.Provider)
+			}
+		}
+		e.sender = delivery.NewFailover(routes...)
 		sender = e.sender
-	} else if _, err := e.cfg.providerList(); err != nil {
+	} else if _, err := e.cfg.Providers(); err != nil {
 		return err
 	}
-	st, err := openStore(e.cfg, storePath)
+	st, err := e.cfg.OpenStore(ctx, cenv, storePath, true)
 	if err != nil {
 		return err
 	}
@@ -159,35 +173,10 @@ func (e *env) open(a *app, g *globalFlags, plan *sendPlan) error {
 
 func (e *env) close() error { return e.store.Close() }
 
-// storePath returns the file store's path: the --store flag, else [store]
-// path, else the default under $XDG_STATE_HOME.
-func (c *config) storePath(flag string, a *app) (string, error) {
-	switch {
-	case flag != "":
-		return flag, nil
-	case c.Store.Path != "":
-		return c.resolve(c.Store.Path), nil
-	}
-	dir := a.getenv("XDG_STATE_HOME")
-	if dir == "" {
-		home := a.getenv("HOME")
-		if home == "" {
-			return "", fmt.Errorf("%w: neither XDG_STATE_HOME nor HOME is set: give --store or [store] path", errConfig)
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "otpkit", "otp.db"), nil
-}
+// noSender stands in for the providers in commands that never send
+// (verify, purge), so they need no provider credentials.
+type noSender struct{}
 
-// openStore opens the configured store.
-func openStore(c *config, path string) (store.Store, error) {
-	switch c.Store.Driver {
-	case "", "file":
-		st, err := filestore.Open(path, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", otp.ErrStore, err)
-		}
-		return st, nil
-	}
-	return nil, fmt.Errorf("%w: [store] driver %q is not known (want file)", errConfig, c.Store.Driver)
+func (noSender) Send(context.Context, delivery.Message) (delivery.Receipt, error) {
+	return delivery.Receipt{}, errors.New("this command does not send")
 }

@@ -83,14 +83,19 @@ func (a *app) runSend(cmd *cobra.Command, g *globalFlags, o *sendOptions) error 
 	if err != nil {
 		return err
 	}
-	ch, err := e.cfg.channel(o.channel)
+	ch, err := e.cfg.Channel()
+	if o.channel != "" {
+		if ch, err = otp.ParseChannel(o.channel); err != nil {
+			return usageErrorf("--channel: %v", err)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	if err := parseTargets(targets, e.opts.DefaultRegion); err != nil {
 		return err
 	}
-	if err := e.open(a, g, &sendPlan{channel: ch, wait: o.wait}); err != nil {
+	if err := e.open(cmd.Context(), a, g, &sendPlan{channel: ch, wait: o.wait}); err != nil {
 		return err
 	}
 	defer e.close()

@@ -70,7 +70,7 @@ func (a *app) runVerify(cmd *cobra.Command, g *globalFlags, o *verifyOptions) er
 	if _, err := otp.NormalizeCode(e.opts.Format, code); err != nil {
 		return err
 	}
-	if err := e.open(a, g, nil); err != nil {
+	if err := e.open(cmd.Context(), a, g, nil); err != nil {
 		return err
 	}
 	defer e.close()

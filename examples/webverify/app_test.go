@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"log"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/fakeapi"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/otpkit/otpkit/store/memstore"
@@ -700,7 +702,7 @@ func TestRun(t *testing.T) {
 	}
 
 	// While it runs, the store is taken: a second app says so at once.
-	if _, _, err := newService(config{Provider: "console", Store: db}, io.Discard); !errors.Is(err, filestore.ErrBusy) {
+	if _, _, err := newService(context.Background(), config{Provider: "console", Store: db}, io.Discard); !errors.Is(err, filestore.ErrBusy) {
 		t.Errorf("second open of the store: %v, want ErrBusy", err)
 	}
 
@@ -712,7 +714,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("stderr: %s", stderr.String())
 	}
 	// The pending code outlives the app.
-	svc, st, err := newService(config{Provider: "console", Store: db, Region: "US"}, io.Discard)
+	svc, st, err := newService(context.Background(), config{Provider: "console", Store: db, Region: "US"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -743,14 +745,14 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("parsed %+v, %v", c, err)
 	}
 	// An unknown region is refused when the service is built.
-	if _, _, err := newService(config{Provider: "console", Region: "XX"}, io.Discard); err == nil || !strings.Contains(err.Error(), `unknown region "XX"`) {
+	if _, _, err := newService(context.Background(), config{Provider: "console", Region: "XX"}, io.Discard); err == nil || !strings.Contains(err.Error(), `unknown region "XX"`) {
 		t.Errorf("region XX: %v", err)
 	}
 }
 
 func TestConsoleProvider(t *testing.T) {
 	var stderr strings.Builder
-	svc, st, err := newService(config{Provider: "console", Region: "US", AppName: "Webverify"}, &stderr)
+	svc, st, err := newService(context.Background(), config{Provider: "console", Region: "US", AppName: "Webverify"}, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -760,5 +762,59 @@ func TestConsoleProvider(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^\[console\] voice to \+12015550123: Your Webverify code is: \d, \d, \d, \d, \d, \d\.\n$`).MatchString(stderr.String()) {
 		t.Errorf("console: %q", stderr.String())
+	}
+}
+
+// TestConfigFile runs the app's service from an otp configuration file: a
+// real provider (the Twilio fake), the file store and the file's templates.
+func TestConfigFile(t *testing.T) {
+	fake := fakeapi.NewTwilio()
+	defer fake.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "otp.toml")
+	cfg := fmt.Sprintf(`app_name = "Acme"
+[store]
+path = "otp.db"
+[delivery]
+provider = "twilio"
+[delivery.twilio]
+account_sid = %q
+auth_token = %q
+from = %q
+base_url = %q
+`, fakeapi.TwilioAccountSID, fakeapi.TwilioAuthToken, fakeapi.From, fake.URL())
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseFlags([]string{"-config", path, "-provider", "console"}, io.Discard); err == nil {
+		t.Fatal("-config with -provider was accepted")
+	}
+	c, err := parseFlags([]string{"-config", path, "-webotp", "example.com"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, st, err := newService(context.Background(), c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	res, err := svc.Send(context.Background(), "+1 201 555 0123", delivery.SMS)
+	if err != nil || res.Provider != "twilio" {
+		t.Fatalf("Send = %+v, %v", res, err)
+	}
+	req := fake.Last()
+	if req.Method != http.MethodPost || req.Form.Get("To") != numA || req.Form.Get("From") != fakeapi.From {
+		t.Fatalf("the fake got %s %s %v", req.Method, req.Path, req.Form)
+	}
+	body := req.Form.Get("Body")
+	m := regexp.MustCompile(`^Your Acme code is (\d{6})\. It expires in 10 minutes\.\n\n@example\.com #(\d{6})$`).FindStringSubmatch(body)
+	if m == nil || m[1] != m[2] {
+		t.Fatalf("SMS body %q", body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "otp.db")); err != nil {
+		t.Fatalf("the configured store was not used: %v", err)
+	}
+	if _, err := svc.Verify(context.Background(), numA, m[1]); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/console"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	otpconfig "github.com/otpkit/otpkit/internal/config"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
@@ -69,6 +70,7 @@ type config struct {
 	Region   string // default country of the phone page and of numbers without +
 	AppName  string // the name in the messages
 	WebOTP   string // host for a WebOTP line in the SMS; empty: none
+	Config   string // an otp configuration file; replaces Provider, Outbox and Store
 }
 
 // usageError is a mistake on the command line (exit status 2).
@@ -88,12 +90,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Region, "region", "US", "default `country` (ISO 3166 code) for numbers written without +")
 	fs.StringVar(&c.AppName, "app-name", "Webverify", "the app's `name` in messages")
 	fs.StringVar(&c.WebOTP, "webotp", "", "end each SMS with a WebOTP line for `host` (the site's host name) so browsers can fill the code in")
+	fs.StringVar(&c.Config, "config", "", "use the otp command's configuration `file`: its providers (Twilio, Telnyx, ...), store, limits and templates")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: webverify [flags]\n\nServes a phone verification web app on 127.0.0.1 and prints its URL.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.Config != "" && (set["provider"] || set["outbox"] || set["store"]) {
+		return c, errors.New("-config sets the provider and the store: leave out -provider, -outbox and -store")
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -111,17 +119,23 @@ var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$
 
 // smsTemplate returns the SMS template, with a WebOTP last line
 // ("@example.com #123456") when host is set.
-func smsTemplate(host string) string {
-	if host == "" {
-		return otp.DefaultSMSTemplate
+func smsTemplate(base, host string) string {
+	if base == "" {
+		base = otp.DefaultSMSTemplate
 	}
-	return otp.DefaultSMSTemplate + "\n\n@" + host + " #{{.Code}}"
+	if host == "" {
+		return base
+	}
+	return base + "\n\n@" + host + " #{{.Code}}"
 }
 
 // newService builds the otp.Service from the configuration: this is the
 // seam where a program picks a real store and provider. It returns the
 // store as well, for the caller to close.
-func newService(c config, stderr io.Writer) (*otp.Service, store.Store, error) {
+func newService(ctx context.Context, c config, stderr io.Writer) (*otp.Service, store.Store, error) {
+	if c.Config != "" {
+		return serviceFromConfig(ctx, c, stderr)
+	}
 	var sender delivery.Sender
 	switch c.Provider {
 	case "console":
@@ -142,8 +156,45 @@ func newService(c config, stderr io.Writer) (*otp.Service, store.Store, error) {
 	svc, err := otp.New(st, sender, otp.Options{
 		AppName:       c.AppName,
 		DefaultRegion: c.Region,
-		SMSTemplate:   smsTemplate(c.WebOTP),
+		SMSTemplate:   smsTemplate("", c.WebOTP),
 	})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return svc, st, nil
+}
+
+// serviceFromConfig builds the service as the otp command does from its
+// configuration file: any provider (with the voice settings checked, since
+// the app offers calls), the file or Redis store, the limits and templates.
+func serviceFromConfig(ctx context.Context, c config, stderr io.Writer) (*otp.Service, store.Store, error) {
+	cfg, err := otpconfig.Load(c.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	env := otpconfig.Env{Getenv: os.Getenv, Now: time.Now, Stderr: stderr}
+	opts, err := cfg.Options(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.SMSTemplate = smsTemplate(opts.SMSTemplate, c.WebOTP)
+	if opts.DefaultRegion == "" {
+		opts.DefaultRegion = c.Region
+	}
+	path, err := cfg.StorePath("", env)
+	if err != nil {
+		return nil, nil, err
+	}
+	routes, err := cfg.Routes(env, path, otp.Auto)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := cfg.OpenStore(ctx, env, path, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := otp.New(st, delivery.NewFailover(routes...), opts)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -157,7 +208,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if c.Provider == "outbox" && c.Outbox == "" {
+	if c.Config == "" && c.Provider == "outbox" && c.Outbox == "" {
 		dir, err := os.MkdirTemp("", "webverify-")
 		if err != nil {
 			return err
@@ -165,7 +216,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer os.RemoveAll(dir)
 		c.Outbox = filepath.Join(dir, "outbox.jsonl")
 	}
-	svc, st, err := newService(c, stderr)
+	svc, st, err := newService(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
@@ -184,9 +235,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.Store != "" {
 		fmt.Fprintf(stderr, "webverify: pending codes are kept in %s\n", c.Store)
 	}
-	if c.Provider == "outbox" {
+	switch {
+	case c.Config != "":
+		fmt.Fprintf(stderr, "webverify: codes are sent as %s configures\n", c.Config)
+	case c.Provider == "outbox":
 		fmt.Fprintf(stderr, "webverify: codes go to %s (tail -f it to read them)\n", c.Outbox)
-	} else {
+	default:
 		fmt.Fprintln(stderr, "webverify: codes are printed here")
 	}
 	fmt.Fprintf(stderr, "webverify: open this URL in a browser; Ctrl-C stops\n")

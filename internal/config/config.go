@@ -1,25 +1,54 @@
-package main
+// Package config reads otpkit's TOML configuration file and builds what it
+// describes: the otp.Options, the store and the delivery providers. It is
+// the one place that turns names in a configuration ("twilio", "redis")
+// into implementations, shared by the otp command and the example programs;
+// the library packages take typed options and never read files.
+package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/filestore"
+	redisstore "github.com/otpkit/otpkit/store/redis"
 	"github.com/pelletier/go-toml/v2"
 )
 
-// config is the TOML configuration file (see config.example.toml). Pointer
+// ErrConfig is wrapped by every error about the configuration: an unknown
+// key, a bad value, a missing setting.
+var ErrConfig = errors.New("config")
+
+// Env is what building from a configuration takes from the outside world.
+type Env struct {
+	Getenv func(string) string // environment variables (secrets override the file)
+	Now    func() time.Time    // the clock of the service and the outbox
+	Stderr io.Writer           // where the console provider writes
+}
+
+// override returns the environment variable name if it is set, else v.
+func (env Env) override(name, v string) string {
+	if e := env.Getenv(name); e != "" {
+		return e
+	}
+	return v
+}
+
+// Config is the TOML configuration file (see config.example.toml). Pointer
 // fields tell "not set" (the default) from an explicit zero (limit off).
-type config struct {
+type Config struct {
 	AppName  string         `toml:"app_name"`
 	Code     codeConfig     `toml:"code"`
 	Limits   limitsConfig   `toml:"limits"`
@@ -51,6 +80,8 @@ type limitsConfig struct {
 type storeConfig struct {
 	Driver string `toml:"driver"`
 	Path   string `toml:"path"`
+	URL    string `toml:"url"`
+	Prefix string `toml:"prefix"`
 }
 
 type phoneConfig struct {
@@ -89,19 +120,19 @@ func (d *duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// configPath finds the configuration file: the --config flag, else
+// Find finds the configuration file: flag (the --config flag), else
 // $OTP_CONFIG, else $XDG_CONFIG_HOME/otpkit/config.toml (~/.config/...) if it
 // exists. It returns "" for none (built-in defaults).
-func (a *app) configPath(flag string) string {
+func Find(flag string, getenv func(string) string) string {
 	if flag != "" {
 		return flag
 	}
-	if p := a.getenv("OTP_CONFIG"); p != "" {
+	if p := getenv("OTP_CONFIG"); p != "" {
 		return p
 	}
-	dir := a.getenv("XDG_CONFIG_HOME")
+	dir := getenv("XDG_CONFIG_HOME")
 	if dir == "" {
-		home := a.getenv("HOME")
+		home := getenv("HOME")
 		if home == "" {
 			return ""
 		}
@@ -118,35 +149,35 @@ func (a *app) configPath(flag string) string {
 // hundred bytes.
 const maxConfigSize = 64 << 10
 
-// loadConfig reads the configuration file at path ("" for the defaults).
+// Load reads the configuration file at path ("" for the defaults).
 // Unknown keys are errors, so a typo never passes silently.
-func loadConfig(path string) (*config, error) {
-	cfg := &config{}
+func Load(path string) (*Config, error) {
+	cfg := &Config{}
 	if path == "" {
 		return cfg, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s: no such file", errConfig, path)
+			return nil, fmt.Errorf("%w: %s: no such file", ErrConfig, path)
 		}
-		return nil, fmt.Errorf("%w: %w", errConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("%w: %s: larger than %d KiB, too large for a configuration file", errConfig, path, maxConfigSize>>10)
+		return nil, fmt.Errorf("%w: %s: larger than %d KiB, too large for a configuration file", ErrConfig, path, maxConfigSize>>10)
 	}
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", errConfig, path, tomlError(err))
+		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, path, tomlError(err))
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	cfg.file, cfg.dir = path, filepath.Dir(abs)
 	return cfg, nil
@@ -198,22 +229,22 @@ func keyString(key []string) string {
 
 // resolve makes a path from the configuration file relative to the file's
 // directory.
-func (c *config) resolve(p string) string {
+func (c *Config) resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || c.dir == "" {
 		return p
 	}
 	return filepath.Join(c.dir, p)
 }
 
-// options turns the configuration into the library's options.
-func (c *config) options(a *app) (otp.Options, error) {
+// Options turns the configuration into the library's options.
+func (c *Config) Options(env Env) (otp.Options, error) {
 	o := otp.Options{
 		Length:        c.Code.Length,
 		DefaultRegion: c.Phone.DefaultRegion,
 		AppName:       c.AppName,
 		SMSTemplate:   c.Delivery.SMSTemplate,
 		VoiceTemplate: c.Delivery.VoiceTemplate,
-		Now:           a.now,
+		Now:           env.Now,
 	}
 	if c.Code.Format != "" {
 		f, err := otp.ParseFormat(c.Code.Format)
@@ -223,11 +254,11 @@ func (c *config) options(a *app) (otp.Options, error) {
 		o.Format = f
 	}
 	if c.Code.Length != 0 && (c.Code.Length < otp.MinLength || c.Code.Length > otp.MaxLength) {
-		return o, fmt.Errorf("%w: [code] length %d is not within %d-%d", errConfig, c.Code.Length, otp.MinLength, otp.MaxLength)
+		return o, fmt.Errorf("%w: [code] length %d is not within %d-%d", ErrConfig, c.Code.Length, otp.MinLength, otp.MaxLength)
 	}
 	if c.Code.TTL != nil {
 		if c.Code.TTL.Duration < time.Second {
-			return o, fmt.Errorf("%w: [code] ttl must be at least 1s", errConfig)
+			return o, fmt.Errorf("%w: [code] ttl must be at least 1s", ErrConfig)
 		}
 		o.TTL = c.Code.TTL.Duration
 	}
@@ -251,7 +282,7 @@ func (c *config) options(a *app) (otp.Options, error) {
 		return v.Duration
 	}
 	if c.Limits.MaxAttempts != nil && *c.Limits.MaxAttempts < 0 || c.Limits.MaxSends != nil && *c.Limits.MaxSends < 0 {
-		return o, fmt.Errorf("%w: [limits] max_attempts and max_sends must be 0 (off) or more", errConfig)
+		return o, fmt.Errorf("%w: [limits] max_attempts and max_sends must be 0 (off) or more", ErrConfig)
 	}
 	o.MaxAttempts = offIfZero(c.Limits.MaxAttempts)
 	o.MaxSends = offIfZero(c.Limits.MaxSends)
@@ -259,46 +290,142 @@ func (c *config) options(a *app) (otp.Options, error) {
 	o.ResendAfter = offIfZeroD(c.Limits.ResendAfter)
 	if c.Limits.SendWindow != nil {
 		if c.Limits.SendWindow.Duration == 0 && o.MaxSends >= 0 {
-			return o, fmt.Errorf("%w: [limits] send_window must be positive while max_sends is on", errConfig)
+			return o, fmt.Errorf("%w: [limits] send_window must be positive while max_sends is on", ErrConfig)
 		}
 		o.SendWindow = c.Limits.SendWindow.Duration
 	}
 	for _, name := range c.Delivery.Fallback {
 		ch, err := delivery.ParseChannel(name)
 		if err != nil {
-			return o, fmt.Errorf("%w: [delivery] fallback: %w", errConfig, err)
+			return o, fmt.Errorf("%w: [delivery] fallback: %w", ErrConfig, err)
 		}
 		o.Fallback = append(o.Fallback, ch)
 	}
 	secret := c.Code.Secret
-	if s := a.getenv("OTP_SECRET"); s != "" {
+	if s := env.Getenv("OTP_SECRET"); s != "" {
 		secret = s
 	}
 	if secret != "" {
 		if len(secret) < otp.MinSecretLength {
-			return o, fmt.Errorf("%w: the secret (OTP_SECRET or [code] secret) must be at least %d characters", errConfig, otp.MinSecretLength)
+			return o, fmt.Errorf("%w: the secret (OTP_SECRET or [code] secret) must be at least %d characters", ErrConfig, otp.MinSecretLength)
 		}
 		o.Secret = []byte(secret)
+	}
+	if err := c.checkStore(env, o.Secret); err != nil {
+		return o, err
 	}
 	return o, nil
 }
 
-// channel returns the channel to send on: the flag, else [delivery]
-// channel, else sms. It may be otp.Auto.
-func (c *config) channel(flag string) (delivery.Channel, error) {
-	name := flag
-	if name == "" {
-		name = c.Delivery.Channel
-	}
-	if name == "" {
+// Channel returns [delivery] channel, or sms when it is not set. It may be
+// otp.Auto.
+func (c *Config) Channel() (delivery.Channel, error) {
+	if c.Delivery.Channel == "" {
 		return delivery.SMS, nil
 	}
-	ch, err := otp.ParseChannel(name)
+	ch, err := otp.ParseChannel(c.Delivery.Channel)
 	if err != nil {
-		if flag == "" {
-			return "", fmt.Errorf("%w: [delivery] channel: %w", errConfig, err)
-		}
-		return "", usageErrorf("--channel: %v", err)
+		return "", fmt.Errorf("%w: [delivery] channel: %w", ErrConfig, err)
 	}
 	return ch, nil
+}
+
+// StorePath returns the file store's path: flag (the --store flag), else
+// [store] path, else $XDG_STATE_HOME/otpkit/otp.db (~/.local/state/...).
+func (c *Config) StorePath(flag string, env Env) (string, error) {
+	switch {
+	case flag != "":
+		return flag, nil
+	case c.Store.Path != "":
+		return c.resolve(c.Store.Path), nil
+	}
+	dir := env.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home := env.Getenv("HOME")
+		if home == "" {
+			return "", fmt.Errorf("%w: neither XDG_STATE_HOME nor HOME is set: give --store or [store] path", ErrConfig)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "otpkit", "otp.db"), nil
+}
+
+// redisURL returns $OTP_REDIS_URL, else [store] url.
+func (c *Config) redisURL(env Env) string { return env.override("OTP_REDIS_URL", c.Store.URL) }
+
+// checkStore checks the [store] settings without opening anything.
+func (c *Config) checkStore(env Env, secret []byte) error {
+	switch c.Store.Driver {
+	case "", "file":
+		return nil
+	case "redis":
+		if c.redisURL(env) == "" {
+			return fmt.Errorf("%w: [store] url is required with driver redis (or set OTP_REDIS_URL)", ErrConfig)
+		}
+		if len(secret) == 0 {
+			return fmt.Errorf("%w: the redis store needs a secret shared by every machine: set [code] secret or OTP_SECRET", ErrConfig)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: [store] driver %q is not known (want file or redis)", ErrConfig, c.Store.Driver)
+}
+
+// OpenStore opens the configured store: the file store at path, or Redis.
+// With perCall, the file store is opened for each operation and closed
+// after it (filestore.PerCall), as a command does so that its network calls
+// do not hold the file; otherwise it stays open, as a server wants. Errors
+// opening it wrap otp.ErrStore.
+func (c *Config) OpenStore(ctx context.Context, env Env, path string, perCall bool) (store.Store, error) {
+	var (
+		st  store.Store
+		err error
+	)
+	switch c.Store.Driver {
+	case "", "file":
+		if perCall {
+			return filestore.NewPerCall(path, nil), nil
+		}
+		st, err = filestore.Open(path, nil)
+	case "redis":
+		st, err = redisstore.Open(ctx, redisstore.Options{URL: c.redisURL(env), Prefix: c.Store.Prefix})
+	default:
+		return nil, c.checkStore(env, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", otp.ErrStore, err)
+	}
+	return st, nil
+}
+
+// Keys lists every setting the file may have, as "[section] key" ("key"
+// for the top level), so documentation can be checked against it.
+func Keys() []string { return tomlKeys(reflect.TypeOf(Config{}), "") }
+
+func tomlKeys(t reflect.Type, section string) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("toml")
+		if tag == "" {
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(duration{}) {
+			sub := tag
+			if section != "" {
+				sub = section + "." + tag
+			}
+			out = append(out, tomlKeys(ft, sub)...)
+			continue
+		}
+		key := tag
+		if section != "" {
+			key = "[" + section + "] " + tag
+		}
+		out = append(out, key)
+	}
+	return out
 }

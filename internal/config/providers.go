@@ -1,7 +1,6 @@
-package main
+package config
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -83,11 +82,11 @@ type setting struct{ field, key, env string }
 
 // providerSpec is how the otp command builds one provider.
 type providerSpec struct {
-	build    func(c *config, a *app, storePath string) (delivery.Sender, error)
+	build    func(c *Config, env Env, storePath string) (delivery.Sender, error)
 	settings []setting
 	// voiceMissing, if set, returns the Config field that calls need and
 	// the section lacks, or "".
-	voiceMissing func(c *config) string
+	voiceMissing func(c *Config) string
 	// noVoice: the provider cannot make calls.
 	noVoice error
 }
@@ -96,19 +95,19 @@ type providerSpec struct {
 var providerNames = []string{"console", "outbox", "twilio", "telnyx", "plivo", "messagebird", "webhook"}
 
 var providerSpecs = map[string]providerSpec{
-	"console": {build: func(_ *config, a *app, _ string) (delivery.Sender, error) { return console.New(a.stderr), nil }},
-	"outbox": {build: func(c *config, a *app, storePath string) (delivery.Sender, error) {
+	"console": {build: func(_ *Config, env Env, _ string) (delivery.Sender, error) { return console.New(env.Stderr), nil }},
+	"outbox": {build: func(c *Config, env Env, storePath string) (delivery.Sender, error) {
 		p := c.resolve(c.Delivery.Outbox.Path)
 		if p == "" {
 			p = filepath.Join(filepath.Dir(storePath), "outbox.jsonl")
 		}
-		return outbox.New(p, a.now), nil
+		return outbox.New(p, env.Now), nil
 	}},
 	"twilio": {
-		build: func(c *config, a *app, _ string) (delivery.Sender, error) {
+		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
 			t := c.Delivery.Twilio
 			return twilio.New(twilio.Config{
-				AccountSID: a.override("TWILIO_ACCOUNT_SID", t.AccountSID), AuthToken: a.override("TWILIO_AUTH_TOKEN", t.AuthToken),
+				AccountSID: env.override("TWILIO_ACCOUNT_SID", t.AccountSID), AuthToken: env.override("TWILIO_AUTH_TOKEN", t.AuthToken),
 				From: t.From, MessagingServiceSID: t.MessagingServiceSID,
 				Voice: t.Voice, Language: t.Language, Loop: t.Loop, BaseURL: t.BaseURL, Timeout: t.Timeout.value(),
 			})
@@ -118,13 +117,13 @@ var providerSpecs = map[string]providerSpec{
 			{"MessagingServiceSID", "messaging_service_sid", ""}, {"From", "from", ""},
 			{"Voice", "voice", ""}, {"Language", "language", ""}, {"Loop", "loop", ""}, {"BaseURL", "base_url", ""},
 		},
-		voiceMissing: func(c *config) string { return firstEmpty("From", c.Delivery.Twilio.From) },
+		voiceMissing: func(c *Config) string { return firstEmpty("From", c.Delivery.Twilio.From) },
 	},
 	"telnyx": {
-		build: func(c *config, a *app, _ string) (delivery.Sender, error) {
+		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
 			t := c.Delivery.Telnyx
 			return telnyx.New(telnyx.Config{
-				APIKey: a.override("TELNYX_API_KEY", t.APIKey), From: t.From, MessagingProfileID: t.MessagingProfileID,
+				APIKey: env.override("TELNYX_API_KEY", t.APIKey), From: t.From, MessagingProfileID: t.MessagingProfileID,
 				AccountSID: t.AccountSID, TexmlApplicationID: t.TexmlApplicationID,
 				Voice: t.Voice, Language: t.Language, Loop: t.Loop, BaseURL: t.BaseURL, Timeout: t.Timeout.value(),
 			})
@@ -134,16 +133,16 @@ var providerSpecs = map[string]providerSpec{
 			{"TexmlApplicationID", "texml_application_id", ""}, {"AccountSID", "account_sid", ""},
 			{"Voice", "voice", ""}, {"Language", "language", ""}, {"Loop", "loop", ""}, {"BaseURL", "base_url", ""},
 		},
-		voiceMissing: func(c *config) string {
+		voiceMissing: func(c *Config) string {
 			t := c.Delivery.Telnyx
 			return firstEmpty("From", t.From, "AccountSID", t.AccountSID, "TexmlApplicationID", t.TexmlApplicationID)
 		},
 	},
 	"plivo": {
-		build: func(c *config, a *app, _ string) (delivery.Sender, error) {
+		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
 			p := c.Delivery.Plivo
 			return plivo.New(plivo.Config{
-				AuthID: a.override("PLIVO_AUTH_ID", p.AuthID), AuthToken: a.override("PLIVO_AUTH_TOKEN", p.AuthToken),
+				AuthID: env.override("PLIVO_AUTH_ID", p.AuthID), AuthToken: env.override("PLIVO_AUTH_TOKEN", p.AuthToken),
 				From: p.From, BaseURL: p.BaseURL, Timeout: p.Timeout.value(),
 			})
 		},
@@ -154,10 +153,10 @@ var providerSpecs = map[string]providerSpec{
 		noVoice: plivo.ErrVoice,
 	},
 	"messagebird": {
-		build: func(c *config, a *app, _ string) (delivery.Sender, error) {
+		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
 			m := c.Delivery.MessageBird
 			return messagebird.New(messagebird.Config{
-				AccessKey: a.override("MESSAGEBIRD_ACCESS_KEY", m.AccessKey), Originator: m.Originator,
+				AccessKey: env.override("MESSAGEBIRD_ACCESS_KEY", m.AccessKey), Originator: m.Originator,
 				Voice: m.Voice, Language: m.Language, Repeat: m.Repeat, BaseURL: m.BaseURL, Timeout: m.Timeout.value(),
 			})
 		},
@@ -167,22 +166,14 @@ var providerSpecs = map[string]providerSpec{
 		},
 	},
 	"webhook": {
-		build: func(c *config, a *app, _ string) (delivery.Sender, error) {
+		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
 			w := c.Delivery.Webhook
 			// The signature's timestamp is the wall clock's, whatever clock the
 			// command runs on: the receiver checks it against its own.
-			return webhook.New(webhook.Config{URL: w.URL, Secret: a.override("OTP_WEBHOOK_SECRET", w.Secret), Timeout: w.Timeout.value()})
+			return webhook.New(webhook.Config{URL: w.URL, Secret: env.override("OTP_WEBHOOK_SECRET", w.Secret), Timeout: w.Timeout.value()})
 		},
 		settings: []setting{{"URL", "url", ""}, {"Secret", "secret", "OTP_WEBHOOK_SECRET"}},
 	},
-}
-
-// override returns the environment variable env if it is set, else v.
-func (a *app) override(env, v string) string {
-	if e := a.getenv(env); e != "" {
-		return e
-	}
-	return v
 }
 
 // value returns the duration, or 0 (the default) when it is not set.
@@ -193,12 +184,12 @@ func (d *duration) value() time.Duration {
 	return d.Duration
 }
 
-// providerList returns the configured providers in order: [delivery]
+// Providers returns the configured providers in order: [delivery]
 // providers, else [delivery] provider, else console.
-func (c *config) providerList() ([]string, error) {
+func (c *Config) Providers() ([]string, error) {
 	d := c.Delivery
 	if len(d.Providers) > 0 && d.Provider != "" {
-		return nil, fmt.Errorf("%w: [delivery] set provider or providers, not both", errConfig)
+		return nil, fmt.Errorf("%w: [delivery] set provider or providers, not both", ErrConfig)
 	}
 	names := d.Providers
 	if len(names) == 0 {
@@ -207,31 +198,29 @@ func (c *config) providerList() ([]string, error) {
 			name = "console"
 		}
 		if _, ok := providerSpecs[name]; !ok {
-			return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want %s)", errConfig, name, strings.Join(providerNames, ", "))
+			return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames, ", "))
 		}
 		return []string{name}, nil
 	}
 	for i, name := range names {
 		if _, ok := providerSpecs[name]; !ok {
-			return nil, fmt.Errorf("%w: [delivery] providers: %q is not known (want %s)", errConfig, name, strings.Join(providerNames, ", "))
+			return nil, fmt.Errorf("%w: [delivery] providers: %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames, ", "))
 		}
 		for _, prev := range names[:i] {
 			if prev == name {
-				return nil, fmt.Errorf("%w: [delivery] providers: %q is listed twice", errConfig, name)
+				return nil, fmt.Errorf("%w: [delivery] providers: %q is listed twice", ErrConfig, name)
 			}
 		}
 	}
 	return names, nil
 }
 
-// sender builds the configured providers, tried in order with the same
-// message. When the send may make calls (the channel is voice or auto, or
-// [delivery] fallback has voice), the settings calls need are checked
-// before anything is sent; so is, for --wait, that every provider can look
-// up delivery status.
-func (c *config) sender(a *app, storePath string, plan sendPlan) (*delivery.Failover, error) {
-	ch := plan.channel
-	names, err := c.providerList()
+// Routes builds the configured providers, to be tried in order with the
+// same message (delivery.NewFailover). When the send may make calls (ch is
+// voice or auto, or [delivery] fallback has voice), the settings calls need
+// are checked before anything is sent.
+func (c *Config) Routes(env Env, storePath string, ch delivery.Channel) ([]delivery.Route, error) {
+	names, err := c.Providers()
 	if err != nil {
 		return nil, err
 	}
@@ -242,24 +231,21 @@ func (c *config) sender(a *app, storePath string, plan sendPlan) (*delivery.Fail
 	var routes []delivery.Route
 	for _, name := range names {
 		spec := providerSpecs[name]
-		s, err := spec.build(c, a, storePath)
+		s, err := spec.build(c, env, storePath)
 		if err != nil {
-			return nil, spec.configError(name, a, err)
+			return nil, spec.configError(name, env, err)
 		}
 		if voice && spec.voiceMissing != nil {
 			if field := spec.voiceMissing(c); field != "" {
-				return nil, spec.configError(name, a, &delivery.ConfigError{Provider: name, Field: field, Problem: "is required for voice calls"})
+				return nil, spec.configError(name, env, &delivery.ConfigError{Provider: name, Field: field, Problem: "is required for voice calls"})
 			}
 		}
 		if spec.noVoice != nil && ch == delivery.Voice && len(names) == 1 {
-			return nil, fmt.Errorf("%w: channel voice: %s: %w", errConfig, name, spec.noVoice)
-		}
-		if _, ok := s.(delivery.StatusChecker); plan.wait && !ok {
-			return nil, usageErrorf("--wait: the %s provider cannot look up delivery status", name)
+			return nil, fmt.Errorf("%w: channel voice: %s: %w", ErrConfig, name, spec.noVoice)
 		}
 		routes = append(routes, delivery.Route{Provider: name, Sender: s})
 	}
-	return delivery.NewFailover(routes...), nil
+	return routes, nil
 }
 
 // firstEmpty takes pairs of a name and a value and returns the first name
@@ -276,32 +262,24 @@ func firstEmpty(pairs ...string) string {
 // configError turns a provider's error from its New into a configuration
 // error that names the setting as the file spells it, and the environment
 // variable that can hold it.
-func (spec providerSpec) configError(name string, a *app, err error) error {
+func (spec providerSpec) configError(name string, env Env, err error) error {
 	var ce *delivery.ConfigError
 	if !errors.As(err, &ce) {
-		return fmt.Errorf("%w: [delivery.%s] %w", errConfig, name, err)
+		return fmt.Errorf("%w: [delivery.%s] %w", ErrConfig, name, err)
 	}
-	key, env, problem := ce.Field, "", ce.Problem
+	key, variable, problem := ce.Field, "", ce.Problem
 	for _, s := range spec.settings {
 		if s.field == ce.Field {
-			key, env = s.key, s.env
+			key, variable = s.key, s.env
 		}
 		problem = regexp.MustCompile(`\b`+s.field+`\b`).ReplaceAllString(problem, s.key)
 	}
 	msg := fmt.Sprintf("[delivery.%s] %s %s", name, key, problem)
 	switch {
-	case env != "" && a.getenv(env) != "":
-		msg += " (from " + env + ")"
-	case env != "":
-		msg += " (or set " + env + ")"
+	case variable != "" && env.Getenv(variable) != "":
+		msg += " (from " + variable + ")"
+	case variable != "":
+		msg += " (or set " + variable + ")"
 	}
-	return fmt.Errorf("%w: %s", errConfig, msg)
-}
-
-// noSender stands in for the providers in commands that never send
-// (verify, purge), so they need no provider credentials.
-type noSender struct{}
-
-func (noSender) Send(context.Context, delivery.Message) (delivery.Receipt, error) {
-	return delivery.Receipt{}, errors.New("this command does not send")
+	return fmt.Errorf("%w: %s", ErrConfig, msg)
 }

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/otpkit/otpkit/internal/config"
+)
+
+// TestHelpConfig checks that "otp help config" mentions every setting.
+func TestHelpConfig(t *testing.T) {
+	for _, key := range config.Keys() {
+		name := key[strings.LastIndex(key, " ")+1:]
+		if !strings.Contains(configHelp, name) {
+			t.Errorf("otp help config does not mention %s", key)
+		}
+	}
+}
