@@ -18,6 +18,7 @@ import (
 	// the stores and the providers.
 	_ "github.com/otpkit/otpkit/delivery"
 	_ "github.com/otpkit/otpkit/internal/config"
+	_ "github.com/otpkit/otpkit/internal/lazygc"
 	_ "github.com/otpkit/otpkit/otp"
 	_ "github.com/otpkit/otpkit/store"
 	_ "github.com/spf13/cobra"

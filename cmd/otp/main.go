@@ -14,26 +14,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
+
+	_ "github.com/otpkit/otpkit/internal/lazygc" // no garbage collection in a short run
 )
 
 func main() {
-	lazyGC()
 	os.Exit(run(newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv, time.Now), os.Args[1:]))
-}
-
-// lazyGC keeps the garbage collector off until the heap reaches 64 MiB,
-// unless GOGC or GOMEMLIMIT are set. A run lasts a few milliseconds and
-// allocates a few megabytes, most of them libphonenumber's metadata at
-// start, so a collection would only mark that again: it took a fifth of
-// the CPU time of an otp send. A long run (many numbers) still collects.
-func lazyGC() {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(-1)
-		debug.SetMemoryLimit(64 << 20)
-	}
 }
 
 // app is what a command run needs from the outside world, so tests can
