@@ -3,8 +3,8 @@
 // concurrent processes, and the library from many goroutines, and check
 // the store afterwards: no lost update, no code accepted twice, no limit
 // exceeded, nothing lost to a kill -9, and a clear error for damaged
-// stores, and that an otp run starts no garbage collection. The package
-// has no code of its own.
+// stores. One more test checks that an otp run starts no garbage
+// collection. The package has no code of its own.
 //
 //	go test -race ./internal/reliability
 //	OTPKIT_LONG=1 go test ./internal/reliability  # bigger runs
