@@ -6,10 +6,10 @@
 // most of them libphonenumber's metadata while packages initialise; a
 // collection then only marks that metadata again, and took about a fifth of
 // the CPU time of an otp send. The setting is made in this package's init,
-// before the command's main function runs: in the otp command that is
-// before package initialisation has allocated enough to start a collection
-// (internal/reliability checks that a run collects nothing). A long run,
-// such as a send to many numbers, still collects once past 64 MiB.
+// before the command's main function runs. Packages that initialise before
+// this one (Go orders them by import path) may still allocate enough to
+// start one collection, under load; the rest of the run makes none. A long
+// run, such as a send to many numbers, still collects once past 64 MiB.
 //
 // Long-running programs should not import it.
 package lazygc
