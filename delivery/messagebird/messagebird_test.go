@@ -187,25 +187,11 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		id   string
-		want []delivery.DeliveryStatus
-	}{
-		{ok.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{failed.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "delivery_failed", ErrorCode: "1", Error: "unknown subscriber"}}},
-		{call.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "calling"}, {State: delivery.StateDelivered, Raw: "answered"}}},
-	}
-	for _, tt := range tests {
-		for i, want := range tt.want {
-			got, err := s.Status(ctx, tt.id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != want {
-				t.Errorf("%s lookup %d = %+v, want %+v", tt.id, i+1, got, want)
-			}
-		}
-	}
+	sendertest.CheckStatus(t, s, []sendertest.Lookups{
+		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "delivery_failed", ErrorCode: "1", Error: "unknown subscriber"}}},
+		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "calling"}, {State: delivery.StateDelivered, Raw: "answered"}}},
+	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/voicemessages/"+call.ID {
 		t.Errorf("last request %s %s", r.Method, r.Path)
 	}

@@ -168,24 +168,10 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		id   string
-		want []delivery.DeliveryStatus
-	}{
-		{ok.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{failed.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "50", Error: "the destination number is invalid"}}},
-	}
-	for _, tt := range tests {
-		for i, want := range tt.want {
-			got, err := s.Status(ctx, tt.id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != want {
-				t.Errorf("%s lookup %d = %+v, want %+v", tt.id, i+1, got, want)
-			}
-		}
-	}
+	sendertest.CheckStatus(t, s, []sendertest.Lookups{
+		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "50", Error: "the destination number is invalid"}}},
+	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/v1/Account/"+f.AuthID+"/Message/"+failed.ID+"/" {
 		t.Errorf("last request %s %s", r.Method, r.Path)
 	}

@@ -267,25 +267,11 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		id   string
-		want []delivery.DeliveryStatus
-	}{
-		{ok.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{failed.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "30003", Error: "the destination handset is unreachable (off or out of coverage)"}}},
-		{call.ID, []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
-	}
-	for _, tt := range tests {
-		for i, want := range tt.want {
-			got, err := s.Status(ctx, tt.id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != want {
-				t.Errorf("%s lookup %d = %+v, want %+v", tt.id, i+1, got, want)
-			}
-		}
-	}
+	sendertest.CheckStatus(t, s, []sendertest.Lookups{
+		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "30003", Error: "the destination handset is unreachable (off or out of coverage)"}}},
+		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
+	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/2010-04-01/Accounts/"+f.AccountSID+"/Calls/"+call.ID+".json" {
 		t.Errorf("last request %s %s", r.Method, r.Path)
 	}

@@ -216,3 +216,28 @@ func secretsHidden(t *testing.T, h Harness) {
 		}
 	}
 }
+
+// Lookups is a message id and the statuses its successive lookups must
+// answer, in order.
+type Lookups struct {
+	ID   string
+	Want []delivery.DeliveryStatus
+}
+
+// CheckStatus looks up each id's status once per expected answer, in the
+// order given, and reports every answer that differs.
+func CheckStatus(t *testing.T, s delivery.StatusChecker, cases []Lookups) {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range cases {
+		for i, want := range c.Want {
+			got, err := s.Status(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s lookup %d = %+v, want %+v", c.ID, i+1, got, want)
+			}
+		}
+	}
+}
