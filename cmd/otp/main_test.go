@@ -14,26 +14,26 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // TestMain lets the test binary run as the otp command inside scripts. The
-// test build reads the clock from $OTP_TEST_NOW (RFC 3339) when it is set,
-// so scripts can move time, and send --wait's poll interval from
-// $OTP_TEST_POLL; the real binary has no such overrides.
+// test build reads the clock from $OTP_TEST_NOW: "+DURATION" is that long
+// after the test clock's base (testclock.Base), anything else is RFC 3339.
+// Setup sets it to the base, so no script ever runs on the real clock;
+// scripts step it forward with "env OTP_TEST_NOW=+1h". send --wait's poll
+// interval comes from $OTP_TEST_POLL. The real binary has no such overrides.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"otp": func() {
-			now := time.Now
-			if v := os.Getenv("OTP_TEST_NOW"); v != "" {
-				t, err := time.Parse(time.RFC3339, v)
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "OTP_TEST_NOW:", err)
-					os.Exit(99)
-				}
-				now = func() time.Time { return t }
+			t, err := testclock.Parse(os.Getenv("OTP_TEST_NOW"))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "OTP_TEST_NOW:", err)
+				os.Exit(99)
 			}
+			now := func() time.Time { return t }
 			a := newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv, now)
 			if v := os.Getenv("OTP_TEST_POLL"); v != "" {
 				d, err := time.ParseDuration(v)
@@ -63,6 +63,7 @@ func scriptParams() testscript.Params {
 			e.Setenv("OTP_CONFIG", "")
 			e.Setenv("OTP_SECRET", "")
 			e.Setenv("OTP_TEST_POLL", "10ms")
+			e.Setenv("OTP_TEST_NOW", "+0s")
 			// A binary built with -race sleeps a second at exit by default, which
 			// made every otp run in a script cost a second under go test -race.
 			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
