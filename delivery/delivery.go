@@ -28,18 +28,22 @@ type Channel string
 const (
 	SMS   Channel = "sms"   // a text message
 	Voice Channel = "voice" // a phone call that speaks the message
+	// Auto asks the sender of a code to pick per number: SMS for mobile
+	// numbers, a call for fixed lines (otp.ChannelFor). A [Sender] is never
+	// handed Auto; it is resolved before.
+	Auto Channel = "auto"
 )
 
-// ParseChannel returns the channel named s ("sms" or "voice").
+// ParseChannel returns the channel named s: "sms", "voice" or "auto".
 func ParseChannel(s string) (Channel, error) {
 	switch c := Channel(s); c {
-	case SMS, Voice:
+	case SMS, Voice, Auto:
 		return c, nil
 	}
-	return "", fmt.Errorf("%w %q (want sms or voice)", ErrUnknownChannel, s)
+	return "", fmt.Errorf("%w %q (want sms, voice or auto)", ErrUnknownChannel, s)
 }
 
-// ErrUnknownChannel is returned, wrapped, for a channel name that is not sms or voice.
+// ErrUnknownChannel is returned, wrapped, for a channel name that is not sms, voice or auto.
 var ErrUnknownChannel = errors.New("unknown channel")
 
 // ErrUnsupported is returned, wrapped, by a Sender asked for a channel it

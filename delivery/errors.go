@@ -100,16 +100,21 @@ func (p RetryPolicy) WithDefaults() RetryPolicy {
 
 // ConfigError is returned by a provider's New when a required setting is
 // missing or a setting is invalid. Field names the setting as the
-// provider's Config spells it.
+// provider's Config spells it (a Go field name); a program that reads the
+// settings from a file maps it to the file's key with the Config's tags
+// (see [Provider]).
 type ConfigError struct {
 	Provider string
 	Field    string
-	Problem  string // "is required", "must be an http(s) URL", ...
+	// Or lists other fields any one of which would do instead of Field
+	// ("From or MessagingServiceSID is required").
+	Or      []string
+	Problem string // "is required", "must be an http(s) URL", ...; never names a field
 }
 
 // Error returns e.g. "twilio: AccountSID is required".
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("%s: %s %s", e.Provider, e.Field, e.Problem)
+	return fmt.Sprintf("%s: %s %s", e.Provider, strings.Join(append([]string{e.Field}, e.Or...), " or "), e.Problem)
 }
 
 // Is reports whether target is [ErrConfig], so errors.Is(err, ErrConfig) works.

@@ -3,30 +3,12 @@ package otp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/otpkit/otpkit/delivery"
 )
 
-// Auto is the channel [Service.Send] picks per number with [ChannelFor]:
-// SMS for mobile numbers, a voice call for fixed lines, since a landline
-// cannot receive an SMS but can always take a call.
-const Auto delivery.Channel = "auto"
-
-// ParseChannel returns the channel named s: "sms", "voice" or "auto".
-func ParseChannel(s string) (delivery.Channel, error) {
-	if delivery.Channel(s) == Auto {
-		return Auto, nil
-	}
-	ch, err := delivery.ParseChannel(s)
-	if err != nil {
-		return "", fmt.Errorf("%w %q (want sms, voice or auto)", delivery.ErrUnknownChannel, s)
-	}
-	return ch, nil
-}
-
-// ChannelFor returns the channel [Auto] picks for an E.164 number, from
+// ChannelFor returns the channel [delivery.Auto] picks for an E.164 number, from
 // its line type ([NumberLineType]): [delivery.Voice] for a fixed line,
 // [delivery.SMS] for every other number, mobile or not (fixed-or-mobile
 // numbers as in the US and Canada, VoIP, unknown), which may well take an
@@ -38,10 +20,10 @@ func ChannelFor(e164 string) delivery.Channel {
 	return delivery.SMS
 }
 
-// routes returns the channels to try for a number, in order: ch (Auto
+// routes returns the channels to try for a number, in order: ch (delivery.Auto
 // resolved) and then the fallback channels not tried yet.
 func (s *Service) routes(number string, ch delivery.Channel) []delivery.Channel {
-	if ch == Auto {
+	if ch == delivery.Auto {
 		ch = ChannelFor(number)
 	}
 	out := []delivery.Channel{ch}

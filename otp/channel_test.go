@@ -40,11 +40,11 @@ func TestChannelFor(t *testing.T) {
 
 func TestParseChannel(t *testing.T) {
 	for _, s := range []string{"sms", "voice", "auto"} {
-		if ch, err := otp.ParseChannel(s); err != nil || string(ch) != s {
+		if ch, err := delivery.ParseChannel(s); err != nil || string(ch) != s {
 			t.Errorf("ParseChannel(%q) = %q, %v", s, ch, err)
 		}
 	}
-	if _, err := otp.ParseChannel("fax"); !errors.Is(err, delivery.ErrUnknownChannel) || !strings.Contains(err.Error(), "auto") {
+	if _, err := delivery.ParseChannel("fax"); !errors.Is(err, delivery.ErrUnknownChannel) || !strings.Contains(err.Error(), "auto") {
 		t.Errorf("ParseChannel(fax): %v", err)
 	}
 }
@@ -55,7 +55,7 @@ func TestAutoChannel(t *testing.T) {
 		want   delivery.Channel
 	}{{ukFixed, delivery.Voice}, {auMobile, delivery.SMS}, {usNumber, delivery.SMS}} {
 		f := newFixture(t, otp.Options{})
-		res, err := f.svc.Send(ctx(), tt.number, otp.Auto)
+		res, err := f.svc.Send(ctx(), tt.number, delivery.Auto)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +178,7 @@ func TestAllRoutesFail(t *testing.T) {
 func TestFallbackSkipsTheChannelTried(t *testing.T) {
 	r := &router{name: "p", fail: map[delivery.Channel]error{delivery.Voice: errors.New("p: no")}}
 	svc := newRouted(t, r, otp.Options{Fallback: []delivery.Channel{delivery.Voice, delivery.SMS}})
-	res, err := svc.Send(ctx(), ukFixed, otp.Auto) // auto: voice first, fails; then sms
+	res, err := svc.Send(ctx(), ukFixed, delivery.Auto) // auto: voice first, fails; then sms
 	if err != nil || res.Channel != delivery.SMS || len(r.msgs) != 2 {
 		t.Fatalf("Send = %+v, %v after %d messages", res, err, len(r.msgs))
 	}
@@ -207,7 +207,7 @@ func (c *cancelOnSend) Send(ctx context.Context, m delivery.Message) (delivery.R
 }
 
 func TestFallbackOptions(t *testing.T) {
-	if err := (otp.Options{Fallback: []delivery.Channel{otp.Auto}}).Validate(); !errors.Is(err, otp.ErrInvalidOptions) {
+	if err := (otp.Options{Fallback: []delivery.Channel{delivery.Auto}}).Validate(); !errors.Is(err, otp.ErrInvalidOptions) {
 		t.Errorf("fallback auto: %v", err)
 	}
 	if err := (otp.Options{Fallback: []delivery.Channel{"fax"}}).Validate(); !errors.Is(err, otp.ErrInvalidOptions) {

@@ -192,8 +192,8 @@ func prepare(opts Options) (*Service, error) {
 		opts.Now = time.Now
 	}
 	for _, ch := range opts.Fallback {
-		if _, err := delivery.ParseChannel(string(ch)); err != nil {
-			return nil, fmt.Errorf("%w: fallback: %w", ErrInvalidOptions, err)
+		if _, err := delivery.ParseChannel(string(ch)); err != nil || ch == delivery.Auto {
+			return nil, fmt.Errorf("%w: fallback: %w %q (want sms or voice)", ErrInvalidOptions, delivery.ErrUnknownChannel, ch)
 		}
 	}
 	s := &Service{opts: opts, secret: opts.Secret}
@@ -266,7 +266,7 @@ type SendResult struct {
 // [*DeliveryError] (ErrDelivery) when every channel failed (the code is
 // then withdrawn and the send not counted).
 func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (SendResult, error) {
-	if _, err := ParseChannel(string(ch)); err != nil {
+	if _, err := delivery.ParseChannel(string(ch)); err != nil {
 		return SendResult{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	number, err := s.ParseNumber(to)

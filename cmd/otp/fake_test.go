@@ -7,13 +7,25 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/otpkit/otpkit/internal/config"
+
 	"github.com/otpkit/otpkit/internal/fakeapi"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// providerEnv are the environment variables otp reads provider secrets
-// from; scripts start with them empty.
-var providerEnv = []string{"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TELNYX_API_KEY", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "MESSAGEBIRD_ACCESS_KEY", "OTP_WEBHOOK_SECRET"}
+// providerEnv returns the environment variables otp reads provider
+// settings from, as the registry gives them; scripts start with them empty.
+func providerEnv() []string {
+	var out []string
+	for _, p := range config.Registered() {
+		for _, s := range config.Settings(p) {
+			if s.Env != "" {
+				out = append(out, s.Env)
+			}
+		}
+	}
+	return out
+}
 
 // fakeServer is what the scripts use of a fake provider API.
 type fakeServer interface {

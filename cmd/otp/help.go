@@ -1,6 +1,58 @@
 package main
 
-const configHelp = `The configuration file is TOML. otp reads --config FILE, else $OTP_CONFIG, else
+import (
+	"strings"
+
+	"github.com/otpkit/otpkit/internal/config"
+)
+
+// configHelp is the text of "otp help config": configHelpText with the
+// providers' sections made from the registry (each provider's Config tags
+// and its Doc line), so a new provider documents itself.
+func configHelp() string {
+	var b strings.Builder
+	for _, p := range config.Registered() {
+		settings := config.Settings(p)
+		if len(settings) == 0 {
+			continue
+		}
+		var words []string
+		for _, s := range settings {
+			w := s.Key
+			if s.Env != "" {
+				w += " ($" + s.Env + ")"
+			}
+			words = append(words, w)
+		}
+		text := strings.Join(words, ", ")
+		if d := p.Doc(); d != "" {
+			text += "; " + d
+		}
+		writeWrapped(&b, "  [delivery."+p.Name()+"]", text)
+	}
+	return strings.Replace(configHelpText, "{{providers}}\n", b.String(), 1)
+}
+
+// writeWrapped writes text after label, in a column from helpColumn, folded
+// at helpWidth, as the rest of the help is laid out.
+func writeWrapped(b *strings.Builder, label, text string) {
+	const helpColumn, helpWidth = 35, 88
+	line := label
+	for _, w := range strings.Fields(text) {
+		switch {
+		case len(line) < helpColumn:
+			line += strings.Repeat(" ", helpColumn-len(line)) + w
+		case len(line)+1+len(w) > helpWidth:
+			b.WriteString(line + "\n")
+			line = strings.Repeat(" ", helpColumn) + w
+		default:
+			line += " " + w
+		}
+	}
+	b.WriteString(line + "\n")
+}
+
+const configHelpText = `The configuration file is TOML. otp reads --config FILE, else $OTP_CONFIG, else
 $XDG_CONFIG_HOME/otpkit/config.toml (~/.config/otpkit/config.toml) if it exists, else
 uses the defaults below. Unknown keys are errors. Relative paths are relative to the
 directory of the file. A file over 64 KiB is refused. config.example.toml in the source
@@ -45,27 +97,10 @@ tree documents every key.
                                    digit) .TTL ("10 minutes") .AppName .Channel .To;
                                    a template must include .Code or .Spoken
 
-  [delivery.outbox]
-  path = "outbox.jsonl"            default: outbox.jsonl beside the store
+  Every provider below takes base_url (default: its API's origin; a proxy, an edge
+  or a test server) and timeout (default "30s", retries included), but the outbox.
 
-  Every provider below also takes base_url (default: its API's origin; a proxy, an
-  edge or a test server) and timeout (default "30s", retries included).
-
-  [delivery.twilio]                account_sid, auth_token ($TWILIO_ACCOUNT_SID,
-                                   $TWILIO_AUTH_TOKEN); from (E.164, needed for calls)
-                                   or messaging_service_sid; calls: voice ("woman"),
-                                   language ("en-US"), loop (times spoken, 2)
-  [delivery.telnyx]                api_key ($TELNYX_API_KEY); from or
-                                   messaging_profile_id; calls need from,
-                                   texml_application_id and account_sid; voice,
-                                   language, loop as for twilio
-  [delivery.plivo]                 auth_id, auth_token ($PLIVO_AUTH_ID,
-                                   $PLIVO_AUTH_TOKEN); from; SMS only
-  [delivery.messagebird]           access_key ($MESSAGEBIRD_ACCESS_KEY); originator;
-                                   voice messages: voice ("female"), language
-                                   ("en-us"), repeat (2)
-  [delivery.webhook]               url; secret ($OTP_WEBHOOK_SECRET), 16+ characters,
-                                   signs each POST with HMAC-SHA256
+{{providers}}
 
 Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), OTP_REDIS_URL,
 and the provider secrets above, which override the file.`

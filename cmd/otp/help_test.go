@@ -11,7 +11,7 @@ import (
 func TestHelpConfig(t *testing.T) {
 	for _, key := range config.Keys() {
 		name := key[strings.LastIndex(key, " ")+1:]
-		if !strings.Contains(configHelp, name) {
+		if !strings.Contains(configHelp(), name) {
 			t.Errorf("otp help config does not mention %s", key)
 		}
 	}

@@ -67,7 +67,7 @@ func scriptParams() testscript.Params {
 			// A binary built with -race sleeps a second at exit by default, which
 			// made every otp run in a script cost a second under go test -race.
 			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			for _, v := range providerEnv {
+			for _, v := range providerEnv() {
 				e.Setenv(v, "")
 			}
 			e.Setenv("REDIS_URL", redisURL())

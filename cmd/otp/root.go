@@ -57,7 +57,7 @@ console provider, which prints messages to stderr. See "otp help config".
 		newVerifyCmd(a, g),
 		newPurgeCmd(a, g),
 		newVersionCmd(a),
-		helpTopic("config", "The configuration file", configHelp),
+		helpTopic("config", "The configuration file", configHelp()),
 		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),
 	)
 	return root
@@ -129,7 +129,7 @@ func (a *app) load(g *globalFlags) (*env, error) {
 
 // sendPlan is what open needs to know to build the providers for a send.
 type sendPlan struct {
-	channel delivery.Channel // may be otp.Auto
+	channel delivery.Channel // may be delivery.Auto
 	wait    bool             // the command waits for delivery: every provider must report it
 }
 

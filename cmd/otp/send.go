@@ -85,7 +85,7 @@ func (a *app) runSend(cmd *cobra.Command, g *globalFlags, o *sendOptions) error 
 	}
 	ch, err := e.cfg.Channel()
 	if o.channel != "" {
-		if ch, err = otp.ParseChannel(o.channel); err != nil {
+		if ch, err = delivery.ParseChannel(o.channel); err != nil {
 			return usageErrorf("--channel: %v", err)
 		}
 	}

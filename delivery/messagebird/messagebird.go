@@ -40,18 +40,18 @@ const (
 
 // Config configures a [Sender]. AccessKey and Originator are required.
 type Config struct {
-	AccessKey string // a live (or test) access key
+	AccessKey string `toml:"access_key" env:"MESSAGEBIRD_ACCESS_KEY" secret:"true"` // a live (or test) access key
 	// Originator is the sender of SMS: a number (E.164) or an alphanumeric
 	// sender of up to 11 characters. It is also the caller id of voice
 	// messages.
-	Originator string
+	Originator string `toml:"originator"`
 
-	Voice    string // "female" or "male"; default "female"
-	Language string // e.g. "en-us", "en-gb", "nl-nl"; default "en-us"
-	Repeat   int    // times the message is spoken, 1-10; default 2
+	Voice    string `toml:"voice"`    // "female" or "male"; default "female"
+	Language string `toml:"language"` // e.g. "en-us", "en-gb", "nl-nl"; default "en-us"
+	Repeat   int    `toml:"repeat"`   // times the message is spoken, 1-10; default 2
 
-	BaseURL   string        // default https://rest.messagebird.com
-	Timeout   time.Duration // for one Send or Status, retries included; default 30s
+	BaseURL   string        `toml:"base_url"` // default https://rest.messagebird.com
+	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
 	Retry     delivery.RetryPolicy
 	Transport http.RoundTripper // nil: http.DefaultTransport
 }

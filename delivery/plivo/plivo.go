@@ -32,12 +32,12 @@ const DefaultBaseURL = "https://api.plivo.com"
 
 // Config configures a [Sender]. AuthID, AuthToken and From are required.
 type Config struct {
-	AuthID    string
-	AuthToken string
-	From      string // the sender: a Plivo number (E.164) or an alphanumeric sender id
+	AuthID    string `toml:"auth_id" env:"PLIVO_AUTH_ID" secret:"true"`
+	AuthToken string `toml:"auth_token" env:"PLIVO_AUTH_TOKEN" secret:"true"`
+	From      string `toml:"from"` // the sender: a Plivo number (E.164) or an alphanumeric sender id
 
-	BaseURL   string        // default https://api.plivo.com
-	Timeout   time.Duration // for one Send or Status, retries included; default 30s
+	BaseURL   string        `toml:"base_url"` // default https://api.plivo.com
+	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
 	Retry     delivery.RetryPolicy
 	Transport http.RoundTripper // nil: http.DefaultTransport
 }

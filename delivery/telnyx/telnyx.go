@@ -52,21 +52,21 @@ const (
 // MessagingProfileID are required; voice also needs From, AccountSID and
 // TexmlApplicationID.
 type Config struct {
-	APIKey string // a Telnyx API key (v2), sent as a Bearer token
+	APIKey string `toml:"api_key" env:"TELNYX_API_KEY" secret:"true"` // a Telnyx API key (v2), sent as a Bearer token
 	// From is the sender number (E.164) of SMS and the caller id of calls.
-	From string
+	From string `toml:"from"`
 	// MessagingProfileID sends SMS from the profile's number pool or
 	// alphanumeric sender instead of From.
-	MessagingProfileID string
+	MessagingProfileID string `toml:"messaging_profile_id"`
 
-	AccountSID         string // the account id in TeXML paths (voice)
-	TexmlApplicationID string // the TeXML application that places calls (voice)
-	Voice              string // <Say voice>: man, woman, alice, Polly.*; default "woman"
-	Language           string // <Say language>; default "en-US"
-	Loop               int    // times the message is spoken, 1-10; default 2
+	AccountSID         string `toml:"account_sid"`          // the account id in TeXML paths (voice)
+	TexmlApplicationID string `toml:"texml_application_id"` // the TeXML application that places calls (voice)
+	Voice              string `toml:"voice"`                // <Say voice>: man, woman, alice, Polly.*; default "woman"
+	Language           string `toml:"language"`             // <Say language>; default "en-US"
+	Loop               int    `toml:"loop"`                 // times the message is spoken, 1-10; default 2
 
-	BaseURL   string        // default https://api.telnyx.com
-	Timeout   time.Duration // for one Send or Status, retries included; default 30s
+	BaseURL   string        `toml:"base_url"` // default https://api.telnyx.com
+	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
 	Retry     delivery.RetryPolicy
 	Transport http.RoundTripper // nil: http.DefaultTransport
 }
@@ -96,7 +96,7 @@ func New(cfg Config) (*Sender, error) {
 	case strings.ContainsAny(cfg.APIKey, " \t\r\n"):
 		return nil, cerr("APIKey", "must not contain spaces")
 	case cfg.From == "" && cfg.MessagingProfileID == "":
-		return nil, cerr("From", "or MessagingProfileID is required")
+		return nil, &delivery.ConfigError{Provider: Name, Field: "From", Or: []string{"MessagingProfileID"}, Problem: "is required"}
 	case cfg.Loop < 0 || cfg.Loop > MaxLoop:
 		return nil, cerr("Loop", fmt.Sprintf("must be within 1-%d", MaxLoop))
 	}

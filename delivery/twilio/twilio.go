@@ -58,21 +58,21 @@ const (
 // Config configures a [Sender]. AccountSID, AuthToken and one of From or
 // MessagingServiceSID are required; everything else has a default.
 type Config struct {
-	AccountSID string // "AC…"
-	AuthToken  string
+	AccountSID string `toml:"account_sid" env:"TWILIO_ACCOUNT_SID" secret:"true"` // "AC…"
+	AuthToken  string `toml:"auth_token" env:"TWILIO_AUTH_TOKEN" secret:"true"`
 	// From is the sender number (E.164) for SMS and the caller id for
 	// voice calls; voice needs it.
-	From string
+	From string `toml:"from"`
 	// MessagingServiceSID ("MG…") sends SMS through a Messaging Service
 	// (number pool, alphanumeric sender) instead of, or along with, From.
-	MessagingServiceSID string
+	MessagingServiceSID string `toml:"messaging_service_sid"`
 
-	Voice    string // <Say voice>: man, woman, Polly.*, Google.*; default "woman"
-	Language string // <Say language>; default "en-US"
-	Loop     int    // times the message is spoken, 1-10; default 2
+	Voice    string `toml:"voice"`    // <Say voice>: man, woman, Polly.*, Google.*; default "woman"
+	Language string `toml:"language"` // <Say language>; default "en-US"
+	Loop     int    `toml:"loop"`     // times the message is spoken, 1-10; default 2
 
-	BaseURL string        // default https://api.twilio.com
-	Timeout time.Duration // for one Send or Status, retries included; default 30s
+	BaseURL string        `toml:"base_url"` // default https://api.twilio.com
+	Timeout time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
 	Retry   delivery.RetryPolicy
 	// Transport carries the HTTP requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
@@ -123,7 +123,7 @@ func New(cfg Config) (*Sender, error) {
 	case !alnum.MatchString(cfg.AuthToken):
 		return nil, cerr("AuthToken", "must contain only letters and digits")
 	case cfg.From == "" && cfg.MessagingServiceSID == "":
-		return nil, cerr("From", "or MessagingServiceSID is required")
+		return nil, &delivery.ConfigError{Provider: Name, Field: "From", Or: []string{"MessagingServiceSID"}, Problem: "is required"}
 	case cfg.Loop < 0 || cfg.Loop > MaxLoop:
 		return nil, cerr("Loop", fmt.Sprintf("must be within 1-%d", MaxLoop))
 	}

@@ -75,10 +75,10 @@ const DefaultTolerance = 5 * time.Minute
 
 // Config configures a [Sender]. URL and Secret are required.
 type Config struct {
-	URL    string // the endpoint, http or https
-	Secret string // the HMAC key shared with the receiver; at least 16 bytes
+	URL    string `toml:"url"`                                           // the endpoint, http or https
+	Secret string `toml:"secret" env:"OTP_WEBHOOK_SECRET" secret:"true"` // the HMAC key shared with the receiver; at least 16 bytes
 
-	Timeout   time.Duration // for one Send, retries included; default 30s
+	Timeout   time.Duration `toml:"timeout"` // for one Send, retries included; default 30s
 	Retry     delivery.RetryPolicy
 	Transport http.RoundTripper // nil: http.DefaultTransport
 	// Now returns the current time, for the timestamp; default time.Now.

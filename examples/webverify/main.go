@@ -186,7 +186,7 @@ func serviceFromConfig(ctx context.Context, c config, stderr io.Writer) (*otp.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	routes, err := cfg.Routes(env, path, otp.Auto)
+	routes, err := cfg.Routes(env, path, delivery.Auto)
 	if err != nil {
 		return nil, nil, err
 	}

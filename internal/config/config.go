@@ -56,6 +56,10 @@ type Config struct {
 	Phone    phoneConfig    `toml:"phone"`
 	Delivery deliveryConfig `toml:"delivery"`
 
+	// sections holds the providers' sections, by provider name, as decoded
+	// (see providers.go); a provider without a section is absent.
+	sections map[string]reflect.Value
+
 	// dir is the directory of the file, for relative paths; "" for defaults.
 	dir string
 	// file is the path the configuration was read from; "" for defaults.
@@ -96,13 +100,8 @@ type deliveryConfig struct {
 	SMSTemplate   string   `toml:"sms_template"`
 	VoiceTemplate string   `toml:"voice_template"`
 
-	// The providers' sections; see providers.go.
-	Outbox      outboxConfig      `toml:"outbox"`
-	Twilio      twilioConfig      `toml:"twilio"`
-	Telnyx      telnyxConfig      `toml:"telnyx"`
-	Plivo       plivoConfig       `toml:"plivo"`
-	MessageBird messageBirdConfig `toml:"messagebird"`
-	Webhook     webhookConfig     `toml:"webhook"`
+	// Each registered provider has a section [delivery.NAME] too, made
+	// from its Config's tags; see providers.go.
 }
 
 // duration is a time.Duration written as a string: "10m", "30s", "1h30m".
@@ -171,10 +170,13 @@ func Load(path string) (*Config, error) {
 	if len(data) > maxConfigSize {
 		return nil, fmt.Errorf("%w: %s: larger than %d KiB, too large for a configuration file", ErrConfig, path, maxConfigSize>>10)
 	}
+	file, _ := fileTypes()
+	v := reflect.New(file)
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
+	if err := dec.Decode(v.Interface()); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, path, tomlError(err))
 	}
+	cfg.fromFile(v)
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -296,8 +298,8 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 	}
 	for _, name := range c.Delivery.Fallback {
 		ch, err := delivery.ParseChannel(name)
-		if err != nil {
-			return o, fmt.Errorf("%w: [delivery] fallback: %w", ErrConfig, err)
+		if err != nil || ch == delivery.Auto {
+			return o, fmt.Errorf("%w: [delivery] fallback: %w %q (want sms or voice)", ErrConfig, delivery.ErrUnknownChannel, name)
 		}
 		o.Fallback = append(o.Fallback, ch)
 	}
@@ -318,12 +320,12 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 }
 
 // Channel returns [delivery] channel, or sms when it is not set. It may be
-// otp.Auto.
+// delivery.Auto.
 func (c *Config) Channel() (delivery.Channel, error) {
 	if c.Delivery.Channel == "" {
 		return delivery.SMS, nil
 	}
-	ch, err := otp.ParseChannel(c.Delivery.Channel)
+	ch, err := delivery.ParseChannel(c.Delivery.Channel)
 	if err != nil {
 		return "", fmt.Errorf("%w: [delivery] channel: %w", ErrConfig, err)
 	}
@@ -399,7 +401,10 @@ func (c *Config) OpenStore(ctx context.Context, env Env, path string, perCall bo
 
 // Keys lists every setting the file may have, as "[section] key" ("key"
 // for the top level), so documentation can be checked against it.
-func Keys() []string { return tomlKeys(reflect.TypeOf(Config{}), "") }
+func Keys() []string {
+	file, _ := fileTypes()
+	return tomlKeys(file, "")
+}
 
 func tomlKeys(t reflect.Type, section string) []string {
 	var out []string

@@ -4,176 +4,171 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
-	"github.com/otpkit/otpkit/delivery/console"
-	"github.com/otpkit/otpkit/delivery/messagebird"
-	"github.com/otpkit/otpkit/delivery/outbox"
-	"github.com/otpkit/otpkit/delivery/plivo"
-	"github.com/otpkit/otpkit/delivery/telnyx"
-	"github.com/otpkit/otpkit/delivery/twilio"
-	"github.com/otpkit/otpkit/delivery/webhook"
-	"github.com/otpkit/otpkit/otp"
 )
 
-// This file is the one place that turns provider names from the
-// configuration into senders.
+// This file turns the providers' sections of the configuration into
+// senders. Everything about one provider comes from its delivery.Provider
+// (registry.go): the keys of its section and their environment variables
+// are the tags of its Config.
 
-type outboxConfig struct {
-	Path string `toml:"path"`
-}
-
-type twilioConfig struct {
-	AccountSID          string    `toml:"account_sid"`
-	AuthToken           string    `toml:"auth_token"`
-	From                string    `toml:"from"`
-	MessagingServiceSID string    `toml:"messaging_service_sid"`
-	Voice               string    `toml:"voice"`
-	Language            string    `toml:"language"`
-	Loop                int       `toml:"loop"`
-	BaseURL             string    `toml:"base_url"`
-	Timeout             *duration `toml:"timeout"`
-}
-
-type telnyxConfig struct {
-	APIKey             string    `toml:"api_key"`
-	From               string    `toml:"from"`
-	MessagingProfileID string    `toml:"messaging_profile_id"`
-	TexmlApplicationID string    `toml:"texml_application_id"`
-	AccountSID         string    `toml:"account_sid"`
-	Voice              string    `toml:"voice"`
-	Language           string    `toml:"language"`
-	Loop               int       `toml:"loop"`
-	BaseURL            string    `toml:"base_url"`
-	Timeout            *duration `toml:"timeout"`
-}
-
-type plivoConfig struct {
-	AuthID    string    `toml:"auth_id"`
-	AuthToken string    `toml:"auth_token"`
-	From      string    `toml:"from"`
-	BaseURL   string    `toml:"base_url"`
-	Timeout   *duration `toml:"timeout"`
-}
-
-type messageBirdConfig struct {
-	AccessKey  string    `toml:"access_key"`
-	Originator string    `toml:"originator"`
-	Voice      string    `toml:"voice"`
-	Language   string    `toml:"language"`
-	Repeat     int       `toml:"repeat"`
-	BaseURL    string    `toml:"base_url"`
-	Timeout    *duration `toml:"timeout"`
-}
-
-type webhookConfig struct {
-	URL     string    `toml:"url"`
-	Secret  string    `toml:"secret"`
-	Timeout *duration `toml:"timeout"`
-}
-
-// setting ties a field of a provider's Config, as a *delivery.ConfigError
-// names it, to its key in the provider's section and to the environment
-// variable that overrides the file.
-type setting struct{ field, key, env string }
-
-// providerSpec is how the otp command builds one provider.
-type providerSpec struct {
-	build    func(c *Config, env Env, storePath string) (delivery.Sender, error)
-	settings []setting
-	// voiceMissing, if set, returns the Config field that calls need and
-	// the section lacks, or "".
-	voiceMissing func(c *Config) string
-	// noVoice: the provider cannot make calls.
-	noVoice error
-}
-
-// providerNames lists the providers in the order the help gives them.
-var providerNames = []string{"console", "outbox", "twilio", "telnyx", "plivo", "messagebird", "webhook"}
-
-var providerSpecs = map[string]providerSpec{
-	"console": {build: func(_ *Config, env Env, _ string) (delivery.Sender, error) { return console.New(env.Stderr), nil }},
-	"outbox": {build: func(c *Config, env Env, storePath string) (delivery.Sender, error) {
-		p := c.resolve(c.Delivery.Outbox.Path)
-		if p == "" {
-			p = filepath.Join(filepath.Dir(storePath), "outbox.jsonl")
+// lookupProvider returns the registered provider named name.
+func lookupProvider(name string) (delivery.Provider, bool) {
+	for _, p := range providers {
+		if p.Name() == name {
+			return p, true
 		}
-		return outbox.New(p, env.Now), nil
-	}},
-	"twilio": {
-		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
-			t := c.Delivery.Twilio
-			return twilio.New(twilio.Config{
-				AccountSID: env.override("TWILIO_ACCOUNT_SID", t.AccountSID), AuthToken: env.override("TWILIO_AUTH_TOKEN", t.AuthToken),
-				From: t.From, MessagingServiceSID: t.MessagingServiceSID,
-				Voice: t.Voice, Language: t.Language, Loop: t.Loop, BaseURL: t.BaseURL, Timeout: t.Timeout.value(),
-			})
-		},
-		settings: []setting{
-			{"AccountSID", "account_sid", "TWILIO_ACCOUNT_SID"}, {"AuthToken", "auth_token", "TWILIO_AUTH_TOKEN"},
-			{"MessagingServiceSID", "messaging_service_sid", ""}, {"From", "from", ""},
-			{"Voice", "voice", ""}, {"Language", "language", ""}, {"Loop", "loop", ""}, {"BaseURL", "base_url", ""},
-		},
-		voiceMissing: func(c *Config) string { return firstEmpty("From", c.Delivery.Twilio.From) },
-	},
-	"telnyx": {
-		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
-			t := c.Delivery.Telnyx
-			return telnyx.New(telnyx.Config{
-				APIKey: env.override("TELNYX_API_KEY", t.APIKey), From: t.From, MessagingProfileID: t.MessagingProfileID,
-				AccountSID: t.AccountSID, TexmlApplicationID: t.TexmlApplicationID,
-				Voice: t.Voice, Language: t.Language, Loop: t.Loop, BaseURL: t.BaseURL, Timeout: t.Timeout.value(),
-			})
-		},
-		settings: []setting{
-			{"APIKey", "api_key", "TELNYX_API_KEY"}, {"MessagingProfileID", "messaging_profile_id", ""}, {"From", "from", ""},
-			{"TexmlApplicationID", "texml_application_id", ""}, {"AccountSID", "account_sid", ""},
-			{"Voice", "voice", ""}, {"Language", "language", ""}, {"Loop", "loop", ""}, {"BaseURL", "base_url", ""},
-		},
-		voiceMissing: func(c *Config) string {
-			t := c.Delivery.Telnyx
-			return firstEmpty("From", t.From, "AccountSID", t.AccountSID, "TexmlApplicationID", t.TexmlApplicationID)
-		},
-	},
-	"plivo": {
-		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
-			p := c.Delivery.Plivo
-			return plivo.New(plivo.Config{
-				AuthID: env.override("PLIVO_AUTH_ID", p.AuthID), AuthToken: env.override("PLIVO_AUTH_TOKEN", p.AuthToken),
-				From: p.From, BaseURL: p.BaseURL, Timeout: p.Timeout.value(),
-			})
-		},
-		settings: []setting{
-			{"AuthID", "auth_id", "PLIVO_AUTH_ID"}, {"AuthToken", "auth_token", "PLIVO_AUTH_TOKEN"},
-			{"From", "from", ""}, {"BaseURL", "base_url", ""},
-		},
-		noVoice: plivo.ErrVoice,
-	},
-	"messagebird": {
-		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
-			m := c.Delivery.MessageBird
-			return messagebird.New(messagebird.Config{
-				AccessKey: env.override("MESSAGEBIRD_ACCESS_KEY", m.AccessKey), Originator: m.Originator,
-				Voice: m.Voice, Language: m.Language, Repeat: m.Repeat, BaseURL: m.BaseURL, Timeout: m.Timeout.value(),
-			})
-		},
-		settings: []setting{
-			{"AccessKey", "access_key", "MESSAGEBIRD_ACCESS_KEY"}, {"Originator", "originator", ""},
-			{"Voice", "voice", ""}, {"Language", "language", ""}, {"Repeat", "repeat", ""}, {"BaseURL", "base_url", ""},
-		},
-	},
-	"webhook": {
-		build: func(c *Config, env Env, _ string) (delivery.Sender, error) {
-			w := c.Delivery.Webhook
-			// The signature's timestamp is the wall clock's, whatever clock the
-			// command runs on: the receiver checks it against its own.
-			return webhook.New(webhook.Config{URL: w.URL, Secret: env.override("OTP_WEBHOOK_SECRET", w.Secret), Timeout: w.Timeout.value()})
-		},
-		settings: []setting{{"URL", "url", ""}, {"Secret", "secret", "OTP_WEBHOOK_SECRET"}},
-	},
+	}
+	return delivery.Provider{}, false
+}
+
+// providerNames lists the registered providers' names, for errors and help.
+func providerNames() []string {
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		names[i] = p.Name()
+	}
+	return names
+}
+
+// Setting is one key of a provider's section, as its Config's tags say.
+type Setting struct {
+	Key    string // the key in [delivery.NAME]
+	Env    string // the environment variable that overrides the file, or ""
+	Secret bool   // a credential: never shown
+	Path   bool   // a file path, relative to the configuration file
+	field  reflect.StructField
+}
+
+// Settings returns the settings of a provider's section, in the order of
+// its Config's fields.
+func Settings(p delivery.Provider) []Setting {
+	var out []Setting
+	t := p.ConfigType()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if key == "" || key == "-" || !f.IsExported() {
+			continue
+		}
+		out = append(out, Setting{Key: key, Env: f.Tag.Get("env"), Secret: f.Tag.Get("secret") == "true", Path: f.Tag.Get("path") == "true", field: f})
+	}
+	return out
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// sectionType is the type a provider's section is decoded into: its
+// Config's settings, with durations written as strings ("30s").
+func sectionType(p delivery.Provider) reflect.Type {
+	var fields []reflect.StructField
+	for _, s := range Settings(p) {
+		ft := s.field.Type
+		if ft == durationType {
+			ft = reflect.TypeFor[*duration]()
+		}
+		fields = append(fields, reflect.StructField{Name: s.field.Name, Type: ft, Tag: reflect.StructTag(`toml:"` + s.Key + `"`)})
+	}
+	return reflect.StructOf(fields)
+}
+
+// fileTypes is the type a configuration file is decoded into: Config's
+// sections, with [delivery] holding one more section per registered
+// provider. It is made once, from the registry.
+var fileTypes = sync.OnceValues(func() (file, deliverySection reflect.Type) {
+	var dfields []reflect.StructField
+	dt := reflect.TypeFor[deliveryConfig]()
+	for i := range dt.NumField() {
+		if f := dt.Field(i); f.IsExported() && f.Tag.Get("toml") != "" {
+			f.Index, f.Offset = nil, 0
+			dfields = append(dfields, f)
+		}
+	}
+	for i, p := range providers {
+		dfields = append(dfields, reflect.StructField{
+			Name: fmt.Sprintf("Provider%d", i), Type: reflect.PointerTo(sectionType(p)),
+			Tag: reflect.StructTag(`toml:"` + p.Name() + `"`),
+		})
+	}
+	deliverySection = reflect.StructOf(dfields)
+	var fields []reflect.StructField
+	ct := reflect.TypeFor[Config]()
+	for i := range ct.NumField() {
+		f := ct.Field(i)
+		if !f.IsExported() || f.Tag.Get("toml") == "" {
+			continue
+		}
+		f.Index, f.Offset = nil, 0
+		if f.Name == "Delivery" {
+			f.Type = deliverySection
+		}
+		fields = append(fields, f)
+	}
+	return reflect.StructOf(fields), deliverySection
+})
+
+// fromFile copies a decoded file (a pointer to fileTypes' file type) into c.
+func (c *Config) fromFile(v reflect.Value) {
+	v = v.Elem()
+	cv := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Name != "Delivery" {
+			cv.FieldByName(f.Name).Set(v.Field(i))
+			continue
+		}
+		d, dv := v.Field(i), cv.FieldByName("Delivery")
+		c.sections = map[string]reflect.Value{}
+		for j := range d.NumField() {
+			df := d.Type().Field(j)
+			if k, ok := strings.CutPrefix(df.Name, "Provider"); ok && df.Type.Kind() == reflect.Pointer {
+				var n int
+				fmt.Sscan(k, &n)
+				if !d.Field(j).IsNil() {
+					c.sections[providers[n].Name()] = d.Field(j).Elem()
+				}
+				continue
+			}
+			dv.FieldByName(df.Name).Set(d.Field(j))
+		}
+	}
+}
+
+// ProviderConfig returns the named provider's configuration as the file
+// and the environment give it: a pointer to its Config, ready for
+// delivery.Provider.Build.
+func (c *Config) ProviderConfig(name string, env Env) (any, error) {
+	p, ok := lookupProvider(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames(), ", "))
+	}
+	cfg := p.NewConfig()
+	cv := reflect.ValueOf(cfg).Elem()
+	sec, hasSection := c.sections[name]
+	for _, s := range Settings(p) {
+		dst := cv.FieldByIndex(s.field.Index)
+		if hasSection {
+			src := sec.FieldByName(s.field.Name)
+			if d, ok := src.Interface().(*duration); ok {
+				dst.SetInt(int64(d.value()))
+			} else {
+				dst.Set(src)
+			}
+		}
+		if s.Env != "" && dst.Kind() == reflect.String {
+			dst.SetString(env.override(s.Env, dst.String()))
+		}
+		if s.Path && dst.Kind() == reflect.String {
+			dst.SetString(c.resolve(dst.String()))
+		}
+	}
+	return cfg, nil
 }
 
 // value returns the duration, or 0 (the default) when it is not set.
@@ -197,14 +192,14 @@ func (c *Config) Providers() ([]string, error) {
 		if name == "" {
 			name = "console"
 		}
-		if _, ok := providerSpecs[name]; !ok {
-			return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames, ", "))
+		if _, ok := lookupProvider(name); !ok {
+			return nil, fmt.Errorf("%w: [delivery] provider %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames(), ", "))
 		}
 		return []string{name}, nil
 	}
 	for i, name := range names {
-		if _, ok := providerSpecs[name]; !ok {
-			return nil, fmt.Errorf("%w: [delivery] providers: %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames, ", "))
+		if _, ok := lookupProvider(name); !ok {
+			return nil, fmt.Errorf("%w: [delivery] providers: %q is not known (want %s)", ErrConfig, name, strings.Join(providerNames(), ", "))
 		}
 		for _, prev := range names[:i] {
 			if prev == name {
@@ -217,69 +212,76 @@ func (c *Config) Providers() ([]string, error) {
 
 // Routes builds the configured providers, to be tried in order with the
 // same message (delivery.NewFailover). When the send may make calls (ch is
-// voice or auto, or [delivery] fallback has voice), the settings calls need
-// are checked before anything is sent.
+// voice or auto, or [delivery] fallback has voice), each provider is asked
+// whether its settings allow calls (delivery.VoiceChecker) before anything
+// is sent.
 func (c *Config) Routes(env Env, storePath string, ch delivery.Channel) ([]delivery.Route, error) {
 	names, err := c.Providers()
 	if err != nil {
 		return nil, err
 	}
-	voice := ch == delivery.Voice || ch == otp.Auto
+	voice := ch == delivery.Voice || ch == delivery.Auto
 	for _, f := range c.Delivery.Fallback {
 		voice = voice || f == string(delivery.Voice)
 	}
+	denv := delivery.Env{Now: env.Now, Stderr: env.Stderr, Dir: filepath.Dir(storePath)}
 	var routes []delivery.Route
 	for _, name := range names {
-		spec := providerSpecs[name]
-		s, err := spec.build(c, env, storePath)
+		p, _ := lookupProvider(name)
+		cfg, err := c.ProviderConfig(name, env)
 		if err != nil {
-			return nil, spec.configError(name, env, err)
+			return nil, err
 		}
-		if voice && spec.voiceMissing != nil {
-			if field := spec.voiceMissing(c); field != "" {
-				return nil, spec.configError(name, env, &delivery.ConfigError{Provider: name, Field: field, Problem: "is required for voice calls"})
+		s, err := p.Build(cfg, denv)
+		if err != nil {
+			return nil, providerError(p, env, err)
+		}
+		if vc, ok := s.(delivery.VoiceChecker); ok && voice {
+			if err := vc.CheckVoice(); err != nil {
+				var ce *delivery.ConfigError
+				switch {
+				case errors.As(err, &ce):
+					return nil, providerError(p, env, err)
+				case ch == delivery.Voice && len(names) == 1:
+					// The only route cannot call: say so now. With other
+					// routes, or SMS first, failover skips it.
+					return nil, fmt.Errorf("%w: channel voice: %w", ErrConfig, err)
+				}
 			}
-		}
-		if spec.noVoice != nil && ch == delivery.Voice && len(names) == 1 {
-			return nil, fmt.Errorf("%w: channel voice: %s: %w", ErrConfig, name, spec.noVoice)
 		}
 		routes = append(routes, delivery.Route{Provider: name, Sender: s})
 	}
 	return routes, nil
 }
 
-// firstEmpty takes pairs of a name and a value and returns the first name
-// whose value is empty, or "".
-func firstEmpty(pairs ...string) string {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			return pairs[i]
-		}
-	}
-	return ""
-}
-
-// configError turns a provider's error from its New into a configuration
-// error that names the setting as the file spells it, and the environment
-// variable that can hold it.
-func (spec providerSpec) configError(name string, env Env, err error) error {
+// providerError turns a provider's error from its Build into a
+// configuration error that names the settings as the file spells them, and
+// the environment variable that can hold them.
+func providerError(p delivery.Provider, env Env, err error) error {
 	var ce *delivery.ConfigError
 	if !errors.As(err, &ce) {
-		return fmt.Errorf("%w: [delivery.%s] %w", ErrConfig, name, err)
+		return fmt.Errorf("%w: [delivery.%s] %w", ErrConfig, p.Name(), err)
 	}
-	key, variable, problem := ce.Field, "", ce.Problem
-	for _, s := range spec.settings {
-		if s.field == ce.Field {
-			key, variable = s.key, s.env
+	settings := Settings(p)
+	setting := func(field string) Setting {
+		for _, s := range settings {
+			if s.field.Name == field {
+				return s
+			}
 		}
-		problem = regexp.MustCompile(`\b`+s.field+`\b`).ReplaceAllString(problem, s.key)
+		return Setting{Key: field}
 	}
-	msg := fmt.Sprintf("[delivery.%s] %s %s", name, key, problem)
+	s := setting(ce.Field)
+	keys := []string{s.Key}
+	for _, f := range ce.Or {
+		keys = append(keys, setting(f).Key)
+	}
+	msg := fmt.Sprintf("[delivery.%s] %s %s", p.Name(), strings.Join(keys, " or "), ce.Problem)
 	switch {
-	case variable != "" && env.Getenv(variable) != "":
-		msg += " (from " + variable + ")"
-	case variable != "":
-		msg += " (or set " + variable + ")"
+	case s.Env != "" && env.Getenv(s.Env) != "":
+		msg += " (from " + s.Env + ")"
+	case s.Env != "":
+		msg += " (or set " + s.Env + ")"
 	}
 	return fmt.Errorf("%w: %s", ErrConfig, msg)
 }

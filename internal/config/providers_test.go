@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"github.com/otpkit/otpkit/delivery/telnyx"
 	"github.com/otpkit/otpkit/delivery/twilio"
 	"github.com/otpkit/otpkit/delivery/webhook"
-	"github.com/otpkit/otpkit/otp"
 )
 
 // buildRoutes loads a configuration from text and builds its providers
@@ -36,28 +36,34 @@ func buildRoutes(t *testing.T, text string, env map[string]string, ch delivery.C
 	return cfg.Routes(e, filepath.Join(t.TempDir(), "otp.db"), ch)
 }
 
+type providerTest struct {
+	name   string
+	config string
+	env    map[string]string
+	check  func(delivery.Sender) bool
+}
+
+// providerTests are the cases of TestProviders, one per registered
+// provider by its name ("default" builds console); TestRegistry checks that
+// every registered provider has one.
+var providerTests = []providerTest{
+	{"default", "", nil, func(s delivery.Sender) bool { _, ok := s.(*console.Sender); return ok }},
+	{"outbox", "[delivery]\nprovider = \"outbox\"", nil, func(s delivery.Sender) bool { _, ok := s.(*outbox.Sender); return ok }},
+	{"twilio", "[delivery]\nprovider = \"twilio\"\n[delivery.twilio]\nfrom = \"+12015550100\"",
+		map[string]string{"TWILIO_ACCOUNT_SID": "AC0123", "TWILIO_AUTH_TOKEN": "abc"}, func(s delivery.Sender) bool { _, ok := s.(*twilio.Sender); return ok }},
+	{"telnyx", "[delivery]\nprovider = \"telnyx\"\n[delivery.telnyx]\nfrom = \"+12015550100\"",
+		map[string]string{"TELNYX_API_KEY": "KEY1"}, func(s delivery.Sender) bool { _, ok := s.(*telnyx.Sender); return ok }},
+	{"plivo", "[delivery]\nprovider = \"plivo\"\n[delivery.plivo]\nfrom = \"+12015550100\"\nauth_id = \"MAODUMMYAUTHID000001\"",
+		map[string]string{"PLIVO_AUTH_TOKEN": "t"}, func(s delivery.Sender) bool { _, ok := s.(*plivo.Sender); return ok }},
+	{"messagebird", "[delivery]\nprovider = \"messagebird\"\n[delivery.messagebird]\noriginator = \"otpkit\"",
+		map[string]string{"MESSAGEBIRD_ACCESS_KEY": "live_x"}, func(s delivery.Sender) bool { _, ok := s.(*messagebird.Sender); return ok }},
+	{"webhook", "[delivery]\nprovider = \"webhook\"\n[delivery.webhook]\nurl = \"https://example.com/otp\"",
+		map[string]string{"OTP_WEBHOOK_SECRET": "0123456789abcdef"}, func(s delivery.Sender) bool { _, ok := s.(*webhook.Sender); return ok }},
+}
+
 func TestProviders(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name   string
-		config string
-		env    map[string]string
-		check  func(delivery.Sender) bool
-	}{
-		{"default", "", nil, func(s delivery.Sender) bool { _, ok := s.(*console.Sender); return ok }},
-		{"outbox", "[delivery]\nprovider = \"outbox\"", nil, func(s delivery.Sender) bool { _, ok := s.(*outbox.Sender); return ok }},
-		{"twilio", "[delivery]\nprovider = \"twilio\"\n[delivery.twilio]\nfrom = \"+12015550100\"",
-			map[string]string{"TWILIO_ACCOUNT_SID": "AC0123", "TWILIO_AUTH_TOKEN": "abc"}, func(s delivery.Sender) bool { _, ok := s.(*twilio.Sender); return ok }},
-		{"telnyx", "[delivery]\nprovider = \"telnyx\"\n[delivery.telnyx]\nfrom = \"+12015550100\"",
-			map[string]string{"TELNYX_API_KEY": "KEY1"}, func(s delivery.Sender) bool { _, ok := s.(*telnyx.Sender); return ok }},
-		{"plivo", "[delivery]\nprovider = \"plivo\"\n[delivery.plivo]\nfrom = \"+12015550100\"\nauth_id = \"MAODUMMYAUTHID000001\"",
-			map[string]string{"PLIVO_AUTH_TOKEN": "t"}, func(s delivery.Sender) bool { _, ok := s.(*plivo.Sender); return ok }},
-		{"messagebird", "[delivery]\nprovider = \"messagebird\"\n[delivery.messagebird]\noriginator = \"otpkit\"",
-			map[string]string{"MESSAGEBIRD_ACCESS_KEY": "live_x"}, func(s delivery.Sender) bool { _, ok := s.(*messagebird.Sender); return ok }},
-		{"webhook", "[delivery]\nprovider = \"webhook\"\n[delivery.webhook]\nurl = \"https://example.com/otp\"",
-			map[string]string{"OTP_WEBHOOK_SECRET": "0123456789abcdef"}, func(s delivery.Sender) bool { _, ok := s.(*webhook.Sender); return ok }},
-	}
-	for _, tt := range tests {
+	for _, tt := range providerTests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			routes, err := buildRoutes(t, tt.config, tt.env, delivery.SMS)
@@ -88,7 +94,7 @@ func TestProviderConfigErrors(t *testing.T) {
 		{"twilio bad token from the environment", "[delivery]\nprovider = \"twilio\"", map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": secret}, delivery.SMS,
 			"[delivery.twilio] auth_token must contain only letters and digits (from TWILIO_AUTH_TOKEN)"},
 		{"twilio voice without from", "[delivery]\nprovider = \"twilio\"\n[delivery.twilio]\nmessaging_service_sid = \"MG1\"", map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "a"},
-			otp.Auto, "[delivery.twilio] from is required for voice calls"},
+			delivery.Auto, "[delivery.twilio] from is required for voice calls"},
 		{"telnyx voice by fallback", "[delivery]\nprovider = \"telnyx\"\nfallback = [\"voice\"]\n[delivery.telnyx]\nfrom = \"+12015550100\"\naccount_sid = \"a\"", map[string]string{"TELNYX_API_KEY": "k"},
 			delivery.SMS, "[delivery.telnyx] texml_application_id is required for voice calls"},
 		{"telnyx sms needs no texml", "[delivery]\nprovider = \"telnyx\"\n[delivery.telnyx]\nfrom = \"+12015550100\"", map[string]string{"TELNYX_API_KEY": "k"},
@@ -131,5 +137,68 @@ func TestProviderConfigErrors(t *testing.T) {
 				t.Errorf("the error shows a secret: %v", err)
 			}
 		})
+	}
+}
+
+// TestRegistry checks every registered provider's settings: keys are
+// unique in their section, a secret can come from the environment, and
+// TestProviders builds each provider.
+func TestRegistry(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range Registered() {
+		if seen[p.Name()] {
+			t.Errorf("provider %q is registered twice", p.Name())
+		}
+		seen[p.Name()] = true
+		keys := map[string]bool{}
+		for _, s := range Settings(p) {
+			if keys[s.Key] {
+				t.Errorf("[delivery.%s] %s: two fields have this key", p.Name(), s.Key)
+			}
+			keys[s.Key] = true
+			if s.Secret && s.Env == "" {
+				t.Errorf("[delivery.%s] %s is a secret but no environment variable can hold it", p.Name(), s.Key)
+			}
+		}
+		if !slices.ContainsFunc(providerTests, func(tt providerTest) bool {
+			return tt.name == p.Name() || tt.name == "default" && p.Name() == "console"
+		}) {
+			t.Errorf("TestProviders has no case for %q", p.Name())
+		}
+	}
+}
+
+// TestProviderConfig checks that a section's values, durations and
+// relative paths included, reach the provider's Config, and that an
+// environment variable overrides the file.
+func TestProviderConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "otp.toml")
+	const file = "[delivery.twilio]\naccount_sid = \"ACfile\"\nfrom = \"+12015550100\"\nloop = 3\ntimeout = \"7s\"\n[delivery.outbox]\npath = \"out/box.jsonl\"\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Getenv: func(k string) string { return map[string]string{"TWILIO_ACCOUNT_SID": "ACenv"}[k] }}
+	got, err := cfg.ProviderConfig("twilio", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := got.(*twilio.Config)
+	if tw.AccountSID != "ACenv" || tw.From != "+12015550100" || tw.Loop != 3 || tw.Timeout != 7*time.Second || tw.AuthToken != "" {
+		t.Errorf("twilio config %+v", *tw)
+	}
+	ob, err := cfg.ProviderConfig("outbox", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := ob.(*outbox.Config).Path; p != filepath.Join(dir, "out", "box.jsonl") {
+		t.Errorf("outbox path %q, want it relative to the file", p)
+	}
+	if _, err := cfg.ProviderConfig("pigeon", env); !errors.Is(err, ErrConfig) {
+		t.Errorf("unknown provider: %v", err)
 	}
 }
