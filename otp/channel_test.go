@@ -165,8 +165,8 @@ func TestAllRoutesFail(t *testing.T) {
 	if want := "delivery failed: sms: twilio 21614: not a mobile number; then voice: twilio 21219: unverified"; err.Error() != want {
 		t.Errorf("err = %q, want %q", err, want)
 	}
-	if otp.ErrorKind(err) != "delivery_failed" {
-		t.Errorf("ErrorKind = %q", otp.ErrorKind(err))
+	if k, _ := otp.KindOf(err); k.Name != "delivery_failed" {
+		t.Errorf("KindOf = %q", k.Name)
 	}
 	// Not counted: the only send of the window is still available.
 	r.fail = nil

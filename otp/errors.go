@@ -44,15 +44,18 @@ var (
 // refused by the resend limits ([ErrRateLimited]); it says when to retry.
 type RetryError struct {
 	Err     error     // ErrLocked or ErrRateLimited
-	RetryAt time.Time // the earliest time the operation may succeed
+	RetryAt time.Time // the earliest time the operation may succeed, by the refusing clock
+	// Wait is how long after the refusal the operation may succeed
+	// (RetryAt less the time of the refusal).
+	Wait time.Duration
 	// Reason is an optional detail for the message ("resend cooldown").
 	Reason string
-	now    time.Time
 }
 
-// RetryAfter returns how long to wait before retrying, rounded up to a whole second.
+// RetryAfter returns Wait rounded up to a whole second, and 0 if Wait is
+// not positive.
 func (e *RetryError) RetryAfter() time.Duration {
-	d := e.RetryAt.Sub(e.now)
+	d := e.Wait
 	if d <= 0 {
 		return 0
 	}
@@ -74,3 +77,42 @@ func (e *RetryError) Error() string {
 
 // Unwrap returns ErrLocked or ErrRateLimited.
 func (e *RetryError) Unwrap() error { return e.Err }
+
+// ErrorKind ties a sentinel error to the name that scripts and HTTP clients
+// see in JSON and to the otp command's exit code. [ErrorKinds] is the one
+// table of them: the command, its JSON and servers built on this package
+// all read it.
+type ErrorKind struct {
+	Err      error  // the sentinel, matched with errors.Is
+	Name     string // the kind in JSON: "wrong_code", "rate_limited", ...
+	ExitCode int    // the otp command's exit code (see "otp help exit-codes")
+}
+
+var errorKinds = []ErrorKind{
+	{ErrWrongCode, "wrong_code", 1},
+	{ErrExpired, "expired", 3},
+	{ErrUsed, "used", 3},
+	{ErrNotFound, "not_found", 3},
+	{ErrLocked, "locked", 4},
+	{ErrRateLimited, "rate_limited", 5},
+	{ErrDelivery, "delivery_failed", 6},
+	{ErrStore, "store", 7},
+	{ErrInvalidNumber, "invalid_number", 2},
+	{ErrInvalidCode, "invalid_code", 2},
+	{ErrInvalidOptions, "config", 2},
+}
+
+// ErrorKinds returns the table of error kinds, in the order [KindOf]
+// matches them.
+func ErrorKinds() []ErrorKind { return append([]ErrorKind(nil), errorKinds...) }
+
+// KindOf returns the kind of the first sentinel of [ErrorKinds] that err
+// wraps, and false if it wraps none.
+func KindOf(err error) (ErrorKind, bool) {
+	for _, k := range errorKinds {
+		if errors.Is(err, k.Err) {
+			return k, true
+		}
+	}
+	return ErrorKind{}, false
+}

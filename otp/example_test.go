@@ -123,10 +123,26 @@ func ExampleService_Send_cooldown() {
 	// true 25s
 }
 
-func ExampleErrorKind() {
-	fmt.Println(otp.ErrorKind(fmt.Errorf("verify: %w", otp.ErrExpired)))
-	fmt.Println(otp.ErrorKind(&otp.RetryError{Err: otp.ErrLocked}))
+func ExampleKindOf() {
+	k, _ := otp.KindOf(fmt.Errorf("verify: %w", otp.ErrExpired))
+	fmt.Println(k.Name, k.ExitCode)
+	k, _ = otp.KindOf(&otp.RetryError{Err: otp.ErrLocked, Wait: 90 * time.Second})
+	fmt.Println(k.Name, k.ExitCode)
+	_, ok := otp.KindOf(errors.New("something else"))
+	fmt.Println(ok)
 	// Output:
-	// expired
-	// locked
+	// expired 3
+	// locked 4
+	// false
+}
+
+func ExampleRetryError() {
+	err := &otp.RetryError{Err: otp.ErrRateLimited, Reason: "resend cooldown", Wait: 24500 * time.Millisecond}
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, otp.ErrRateLimited), err.RetryAfter())
+	fmt.Println((&otp.RetryError{Err: otp.ErrLocked}).RetryAfter())
+	// Output:
+	// too many sends to this number (resend cooldown); retry in 25s
+	// true 25s
+	// 0s
 }

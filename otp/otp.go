@@ -41,7 +41,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"text/template"
 	"time"
@@ -287,11 +286,11 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 	switch is.Outcome {
 	case store.Issued:
 	case store.IssueLocked:
-		return SendResult{}, &RetryError{Err: ErrLocked, RetryAt: is.RetryAt, now: now}
+		return SendResult{}, &RetryError{Err: ErrLocked, RetryAt: is.RetryAt, Wait: is.RetryAt.Sub(now)}
 	case store.IssueCooldown:
-		return SendResult{}, &RetryError{Err: ErrRateLimited, RetryAt: is.RetryAt, Reason: "resend cooldown", now: now}
+		return SendResult{}, &RetryError{Err: ErrRateLimited, RetryAt: is.RetryAt, Wait: is.RetryAt.Sub(now), Reason: "resend cooldown"}
 	case store.IssueLimit:
-		return SendResult{}, &RetryError{Err: ErrRateLimited, RetryAt: is.RetryAt, Reason: fmt.Sprintf("at most %d per %v", s.policy.MaxSends, s.policy.SendWindow), now: now}
+		return SendResult{}, &RetryError{Err: ErrRateLimited, RetryAt: is.RetryAt, Wait: is.RetryAt.Sub(now), Reason: fmt.Sprintf("at most %d per %v", s.policy.MaxSends, s.policy.SendWindow)}
 	default:
 		return SendResult{}, fmt.Errorf("%w: unknown issue outcome %d", ErrStore, is.Outcome)
 	}
@@ -364,7 +363,7 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 	case store.WrongCode:
 		if !res.LockedUntil.IsZero() {
 			out.Status = StatusLocked
-			return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, Reason: "wrong code, no tries left", now: now}
+			return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, Wait: res.LockedUntil.Sub(now), Reason: "wrong code, no tries left"}
 		}
 		out.Status = StatusRejected
 		if res.AttemptsLeft == 0 {
@@ -385,7 +384,7 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 		return out, ErrNotFound
 	case store.NumberLocked:
 		out.Status = StatusLocked
-		return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, now: now}
+		return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, Wait: res.LockedUntil.Sub(now)}
 	}
 	return out, fmt.Errorf("%w: unknown check outcome %d", ErrStore, res.Outcome)
 }
@@ -448,27 +447,4 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	return n, nil
-}
-
-// ErrorKind names the sentinel an error from this package wraps, as the otp
-// command writes it in JSON: "wrong_code", "expired", "not_found", "used",
-// "locked", "rate_limited", "invalid_number", "invalid_code",
-// "delivery_failed", "store", "invalid_options"; "" for other errors.
-func ErrorKind(err error) string {
-	for _, k := range errorKinds {
-		if errors.Is(err, k.err) {
-			return k.name
-		}
-	}
-	return ""
-}
-
-var errorKinds = []struct {
-	err  error
-	name string
-}{
-	{ErrWrongCode, "wrong_code"}, {ErrExpired, "expired"}, {ErrNotFound, "not_found"}, {ErrUsed, "used"},
-	{ErrLocked, "locked"}, {ErrRateLimited, "rate_limited"}, {ErrInvalidNumber, "invalid_number"},
-	{ErrInvalidCode, "invalid_code"}, {ErrDelivery, "delivery_failed"}, {ErrStore, "store"},
-	{ErrInvalidOptions, "invalid_options"},
 }

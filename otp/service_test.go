@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -385,11 +386,22 @@ func TestErrorKind(t *testing.T) {
 	f := newFixture(t, otp.Options{})
 	f.send(t)
 	_, err := f.svc.Send(ctx(), num, delivery.SMS)
-	if k := otp.ErrorKind(err); k != "rate_limited" {
-		t.Fatalf("ErrorKind(%v) = %q", err, k)
+	if k, ok := otp.KindOf(err); !ok || k.Name != "rate_limited" || k.ExitCode != 5 {
+		t.Fatalf("KindOf(%v) = %+v, %v", err, k, ok)
 	}
-	if k := otp.ErrorKind(errors.New("other")); k != "" {
-		t.Fatalf("ErrorKind(other) = %q", k)
+	if k, ok := otp.KindOf(errors.New("other")); ok {
+		t.Fatalf("KindOf(other) = %+v", k)
+	}
+	// Every sentinel has one kind, and a kind names one sentinel.
+	names := map[string]int{}
+	for _, k := range otp.ErrorKinds() {
+		if got, _ := otp.KindOf(fmt.Errorf("wrapped: %w", k.Err)); got.Err != k.Err {
+			t.Errorf("KindOf(%v) = %q: an earlier kind shadows it", k.Err, got.Name)
+		}
+		names[k.Name]++
+	}
+	if names["expired"] != 1 || len(otp.ErrorKinds()) != 11 {
+		t.Errorf("kinds %v", names)
 	}
 }
 

@@ -46,40 +46,32 @@ Sending to several numbers exits with the worst outcome, in this order:
 var errUsage = errors.New("usage")
 
 // exitError ends the command with a code after it has reported the outcome
-// itself (verify --json writes its own object for every verification).
+// itself (send to many numbers writes a line per number and a summary).
 type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// reportedError is an error whose --json object is not the plain
+// errorJSON but a command's own (verify writes its verification object
+// for a wrong code too); fail writes it in place of errorJSON.
+type reportedError struct {
+	err  error
+	json any
+}
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
 }
 
-// classify maps an error to its exit code and the kind written in JSON.
+// classify maps an error to its exit code and the kind written in JSON,
+// from the library's one table (otp.ErrorKinds; configuration errors
+// match otp.ErrInvalidOptions).
 func classify(err error) (code int, kind string) {
-	switch {
-	case errors.Is(err, otp.ErrWrongCode):
-		return exitWrongCode, "wrong_code"
-	case errors.Is(err, otp.ErrExpired):
-		return exitNoCode, "expired"
-	case errors.Is(err, otp.ErrUsed):
-		return exitNoCode, "used"
-	case errors.Is(err, otp.ErrNotFound):
-		return exitNoCode, "not_found"
-	case errors.Is(err, otp.ErrLocked):
-		return exitLocked, "locked"
-	case errors.Is(err, otp.ErrRateLimited):
-		return exitRateLimited, "rate_limited"
-	case errors.Is(err, otp.ErrDelivery):
-		return exitDelivery, "delivery_failed"
-	case errors.Is(err, otp.ErrStore):
-		return exitStore, "store"
-	case errors.Is(err, otp.ErrInvalidNumber):
-		return exitUsage, "invalid_number"
-	case errors.Is(err, otp.ErrInvalidCode):
-		return exitUsage, "invalid_code"
-	case errors.Is(err, config.ErrConfig), errors.Is(err, otp.ErrInvalidOptions):
-		return exitUsage, "config"
+	if k, ok := otp.KindOf(err); ok {
+		return k.ExitCode, k.Name
 	}
 	// Everything else comes from parsing the command line (cobra's own
 	// errors for unknown commands and flags included).
@@ -119,7 +111,12 @@ func (a *app) fail(cmd *cobra.Command, args []string, err error) int {
 	code, _ := classify(err)
 	fmt.Fprintf(a.stderr, "otp: %s\n", errorMessage(err))
 	if jsonFlag(cmd, args) {
-		writeJSON(a.stdout, newErrorJSON(err))
+		var rep *reportedError
+		if errors.As(err, &rep) {
+			writeJSON(a.stdout, rep.json)
+		} else {
+			writeJSON(a.stdout, newErrorJSON(err))
+		}
 	}
 	return code
 }

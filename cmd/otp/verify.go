@@ -89,12 +89,10 @@ func (a *app) runVerify(cmd *cobra.Command, g *globalFlags, o *verifyOptions) er
 			s := int64(re.RetryAfter() / time.Second)
 			out.RetryAfterSeconds = &s
 		}
-		writeJSON(a.stdout, out)
 		if err != nil {
-			code, _ := classify(err)
-			fmt.Fprintf(a.stderr, "otp: %s\n", errorMessage(err))
-			return exitError(code)
+			return &reportedError{err: err, json: out}
 		}
+		writeJSON(a.stdout, out)
 		return nil
 	}
 	if err != nil {

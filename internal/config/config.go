@@ -28,8 +28,14 @@ import (
 )
 
 // ErrConfig is wrapped by every error about the configuration: an unknown
-// key, a bad value, a missing setting.
-var ErrConfig = errors.New("config")
+// key, a bad value, a missing setting. It matches otp.ErrInvalidOptions
+// too (errors.Is), so it has that error's kind and exit code.
+var ErrConfig error = configError{}
+
+type configError struct{}
+
+func (configError) Error() string        { return "config" }
+func (configError) Is(target error) bool { return target == otp.ErrInvalidOptions }
 
 // Env is what building from a configuration takes from the outside world.
 type Env struct {
