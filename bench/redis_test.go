@@ -1,14 +1,21 @@
 package bench_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/otpkit/otpkit/internal/redistest"
 	"github.com/otpkit/otpkit/store"
+	redisstore "github.com/otpkit/otpkit/store/redis"
 )
 
 // openRedisStore returns a Redis store whose keys are deleted when b ends,
 // or skips b when no server answers (see package redistest).
 func openRedisStore(b *testing.B) store.Store {
-	return redistest.Open(b, redistest.Prefix(b))
+	s, err := redisstore.Open(context.Background(), redisstore.Options{Client: redistest.Client(b), Prefix: redistest.Prefix(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }

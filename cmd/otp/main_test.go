@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +13,8 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/redistest"
 	"github.com/otpkit/otpkit/internal/testclock"
-	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -70,7 +69,7 @@ func scriptParams() testscript.Params {
 			for _, v := range providerEnv() {
 				e.Setenv(v, "")
 			}
-			e.Setenv("REDIS_URL", redisURL())
+			e.Setenv("REDIS_URL", redistest.URL())
 			e.Setenv("REDIS_PREFIX", fmt.Sprintf("otptest-%d-%d:", os.Getpid(), scriptSeq.Add(1)))
 			fakes := newScriptFakes()
 			e.Values[fakesKey{}] = fakes
@@ -81,9 +80,9 @@ func scriptParams() testscript.Params {
 			if cond != "redis" {
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}
-			err := pingRedis()
+			err := redistest.Ping()
 			if err != nil && os.Getenv("CI") == "true" {
-				return false, fmt.Errorf("CI needs a Redis server at %s (.ci/redis.sh starts one): %v", redisURL(), err)
+				return false, fmt.Errorf("CI needs a Redis server: %v", err)
 			}
 			return err == nil, nil
 		},
@@ -99,29 +98,6 @@ func scriptParams() testscript.Params {
 }
 
 var scriptSeq atomic.Int64
-
-// redisURL is the Redis server the redis scripts use: $OTP_TEST_REDIS_URL,
-// else 127.0.0.1:6379, database 0 (scripts write keys under a prefix of
-// their own, and those expire).
-func redisURL() string {
-	if u := os.Getenv("OTP_TEST_REDIS_URL"); u != "" {
-		return u
-	}
-	return "redis://127.0.0.1:6379/0"
-}
-
-// pingRedis checks that a Redis server answers at redisURL.
-func pingRedis() error {
-	opts, err := redis.ParseURL(redisURL())
-	if err != nil {
-		return err
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return c.Ping(ctx).Err()
-}
 
 // exits N cmd args... runs a program and checks its exit code is N; its
 // output is then checked with stdout and stderr as after exec.

@@ -1,21 +1,23 @@
-// Package redistest gives tests and benchmarks outside store/redis a Redis
-// store on the test server, under a key prefix of their own whose keys are
-// deleted afterwards, as the store/redis tests do.
+// Package redistest is the one place tests find their Redis server: the
+// store/redis tests, the command's scripts, the benchmarks and the
+// reliability tests all use it.
 //
 // The server is $OTP_TEST_REDIS_URL, else 127.0.0.1:6379 (.ci/redis.sh
 // starts one there). Without a server the caller is skipped, except in CI
-// (CI=true), where it fails.
+// (CI=true), where it fails. It imports no otpkit package, so the store's
+// own tests can use it.
 package redistest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
-	redisstore "github.com/otpkit/otpkit/store/redis"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -27,25 +29,46 @@ func URL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
+// Ping reports whether the server answers; it asks once per process.
+var Ping = sync.OnceValue(func() error {
+	o, err := redis.ParseURL(URL())
+	if err != nil {
+		return fmt.Errorf("OTP_TEST_REDIS_URL: %w", err)
+	}
+	c := redis.NewClient(o)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("no Redis server answers at %s (%v): start one with .ci/redis.sh or set OTP_TEST_REDIS_URL", o.Addr, err)
+	}
+	return nil
+})
+
+// Need skips tb, or fails it in CI, when no server answers.
+func Need(tb testing.TB) {
+	tb.Helper()
+	err := Ping()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("%v; CI must run the Redis tests", err)
+	}
+	tb.Skip(err)
+}
+
 // Client returns a new client of the test server, closed when tb ends. It
 // skips tb, or fails it in CI, when no server answers.
 func Client(tb testing.TB) *redis.Client {
 	tb.Helper()
+	Need(tb)
 	o, err := redis.ParseURL(URL())
 	if err != nil {
-		tb.Fatalf("OTP_TEST_REDIS_URL: %v", err)
+		tb.Fatal(err)
 	}
 	c := redis.NewClient(o)
 	tb.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		msg := "no Redis server at " + o.Addr + " (" + err.Error() + "): start one with .ci/redis.sh or set OTP_TEST_REDIS_URL"
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg + "; CI must run the Redis tests")
-		}
-		tb.Skip(msg)
-	}
 	return c
 }
 
@@ -72,17 +95,4 @@ func Prefix(tb testing.TB) string {
 		}
 	})
 	return prefix
-}
-
-// Open returns a store on a client of its own with the key prefix prefix,
-// closed when tb ends. Stores opened with one prefix share their records,
-// as the servers of one application do.
-func Open(tb testing.TB, prefix string) *redisstore.Store {
-	tb.Helper()
-	s, err := redisstore.Open(context.Background(), redisstore.Options{Client: Client(tb), Prefix: prefix})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
 }

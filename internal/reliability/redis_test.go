@@ -1,9 +1,11 @@
 package reliability
 
 import (
+	"context"
 	"testing"
 
 	"github.com/otpkit/otpkit/internal/redistest"
+	redisstore "github.com/otpkit/otpkit/store/redis"
 )
 
 // The load and abuse scenarios on Redis, as an application on two machines
@@ -17,7 +19,7 @@ func TestLoadRedisClients(t *testing.T) {
 		rounds = 200
 	}
 	prefix := redistest.Prefix(t)
-	a, b := redistest.Open(t, prefix), redistest.Open(t, prefix)
+	a, b := openRedis(t, prefix), openRedis(t, prefix)
 	ca, cb := newLib(t, a, unlimited), newLib(t, b, unlimited)
 	tally := load(t, 64, rounds, func(w int) client { return []client{ca, cb}[w%2] })
 	tally.check(t, a, both{ca, cb}.delivered())
@@ -32,7 +34,7 @@ func TestAbuseRedisClients(t *testing.T) {
 	for _, sc := range abuseScenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			prefix := redistest.Prefix(t)
-			a, b := redistest.Open(t, prefix), redistest.Open(t, prefix)
+			a, b := openRedis(t, prefix), openRedis(t, prefix)
 			ca, cb := newLib(t, a, sc.limits), newLib(t, b, sc.limits)
 			sc.run(t, both{ca, cb}, func(w int) client { return []client{ca, cb}[w%2] }, workers, tries)
 			sc.check(t, b)
@@ -53,4 +55,16 @@ func (c both) delivered() map[string]string {
 		codes[id] = code
 	}
 	return codes
+}
+
+// openRedis returns a store on a Redis client of its own under prefix,
+// closed when t ends: stores opened with one prefix share their records, as
+// the servers of one application do.
+func openRedis(t *testing.T, prefix string) *redisstore.Store {
+	s, err := redisstore.Open(context.Background(), redisstore.Options{Client: redistest.Client(t), Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
