@@ -1,8 +1,9 @@
-package reliability
+package tests
 
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -23,6 +24,11 @@ var long = os.Getenv("OTPKIT_LONG") != ""
 var binDir string // where otpBinary builds the otp command
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("tests: the reliability tests are skipped with -short")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "otpkit-reliability")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -48,7 +54,7 @@ var build struct {
 func otpBinary(t *testing.T) string {
 	t.Helper()
 	build.once.Do(func() {
-		root, err := filepath.Abs("../..")
+		root, err := filepath.Abs("..")
 		if err != nil {
 			build.err = err
 			return
