@@ -257,7 +257,8 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 	if c.Code.Format != "" {
 		f, err := otp.ParseFormat(c.Code.Format)
 		if err != nil {
-			return o, fmt.Errorf("[code] format: %w", err)
+			// One prefix: the key, not the library's "invalid options" too.
+			return o, fmt.Errorf("%w: [code] format %q is not known (want numeric or hex)", ErrConfig, c.Code.Format)
 		}
 		o.Format = f
 	}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -45,6 +47,30 @@ func TestExampleConfig(t *testing.T) {
 		re := regexp.MustCompile(`(?ms)` + regexp.QuoteMeta(section) + `.*?^` + regexp.QuoteMeta(name) + ` = `)
 		if !re.Match(text) {
 			t.Errorf("config.example.toml does not document %s", key)
+		}
+	}
+}
+
+// TestOptionErrors checks that a bad value is named once, by its key, with
+// one prefix (no "invalid options" of the library after the key).
+func TestOptionErrors(t *testing.T) {
+	tests := []struct{ file, want string }{
+		{"[code]\nformat = \"octal\"\n", `config: [code] format "octal" is not known (want numeric or hex)`},
+		{"[code]\nlength = 3\n", "config: [code] length 3 is not within 4-10"},
+		{"[delivery]\nfallback = [\"auto\"]\n", `config: [delivery] fallback: unknown channel "auto" (want sms or voice)`},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(t.TempDir(), "otp.toml")
+		if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cfg.Options(Env{Getenv: func(string) string { return "" }})
+		if err == nil || err.Error() != tt.want || !errors.Is(err, ErrConfig) || !errors.Is(err, otp.ErrInvalidOptions) {
+			t.Errorf("%q: error %v, want %q", tt.file, err, tt.want)
 		}
 	}
 }
