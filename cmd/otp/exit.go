@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otpkit/otpkit/internal/config"
+	"github.com/otpkit/otpkit/config"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/spf13/cobra"
 )

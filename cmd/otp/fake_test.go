@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/otpkit/otpkit/internal/config"
+	"github.com/otpkit/otpkit/config"
 
 	"github.com/otpkit/otpkit/internal/fakeapi"
 	"github.com/rogpeppe/go-internal/testscript"

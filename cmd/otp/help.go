@@ -3,7 +3,7 @@ package main
 import (
 	"strings"
 
-	"github.com/otpkit/otpkit/internal/config"
+	"github.com/otpkit/otpkit/config"
 )
 
 // configHelp is the text of "otp help config": configHelpText with the

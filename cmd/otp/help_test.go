@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/otpkit/otpkit/internal/config"
+	"github.com/otpkit/otpkit/config"
 )
 
 // TestHelpConfig checks that "otp help config" mentions every setting.

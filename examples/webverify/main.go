@@ -36,7 +36,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/console"
 	"github.com/otpkit/otpkit/delivery/outbox"
-	otpconfig "github.com/otpkit/otpkit/internal/config"
+	otpconfig "github.com/otpkit/otpkit/config"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"

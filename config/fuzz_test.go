@@ -18,7 +18,7 @@ import (
 // settings from it never panics, and every error is one line that wraps
 // ErrConfig or otp.ErrInvalidOptions (the otp command's exit 2).
 func FuzzLoad(f *testing.F) {
-	example, err := os.ReadFile("../../config.example.toml")
+	example, err := os.ReadFile("../config.example.toml")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // TestExampleConfig checks that config.example.toml loads, that it sets
 // every key the command knows, and that its values are the defaults.
 func TestExampleConfig(t *testing.T) {
-	const path = "../../config.example.toml"
+	const path = "../config.example.toml"
 	cfg, err := Load(path)
 	if err != nil {
 		t.Fatalf("config.example.toml: %v", err)
@@ -55,7 +55,7 @@ func TestExampleConfig(t *testing.T) {
 // one prefix (no "invalid options" of the library after the key).
 func TestOptionErrors(t *testing.T) {
 	tests := []struct{ file, want string }{
-		{"[code]\nformat = \"octal\"\n", `config: [code] format "octal" is not known (want numeric or hex)`},
+		{"[code]\nformat = \"octal\"\n", `config: [code] format: unknown code format "octal" (want numeric or hex)`},
 		{"[code]\nlength = 3\n", "config: [code] length 3 is not within 4-10"},
 		{"[delivery]\nfallback = [\"auto\"]\n", `config: [delivery] fallback: unknown channel "auto" (want sms or voice)`},
 	}

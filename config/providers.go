@@ -70,7 +70,7 @@ func sectionType(p delivery.Provider) reflect.Type {
 	for _, s := range Settings(p) {
 		ft := s.field.Type
 		if ft == durationType {
-			ft = reflect.TypeFor[*duration]()
+			ft = reflect.TypeFor[*Duration]()
 		}
 		fields = append(fields, reflect.StructField{Name: s.field.Name, Type: ft, Tag: reflect.StructTag(`toml:"` + s.Key + `"`)})
 	}
@@ -82,7 +82,7 @@ func sectionType(p delivery.Provider) reflect.Type {
 // provider. It is made once, from the registry.
 var fileTypes = sync.OnceValues(func() (file, deliverySection reflect.Type) {
 	var dfields []reflect.StructField
-	dt := reflect.TypeFor[deliveryConfig]()
+	dt := reflect.TypeFor[DeliverySection]()
 	for i := range dt.NumField() {
 		if f := dt.Field(i); f.IsExported() && f.Tag.Get("toml") != "" {
 			f.Index, f.Offset = nil, 0
@@ -155,7 +155,7 @@ func (c *Config) ProviderConfig(name string, env Env) (any, error) {
 		dst := cv.FieldByIndex(s.field.Index)
 		if hasSection {
 			src := sec.FieldByName(s.field.Name)
-			if d, ok := src.Interface().(*duration); ok {
+			if d, ok := src.Interface().(*Duration); ok {
 				dst.SetInt(int64(d.value()))
 			} else {
 				dst.Set(src)
@@ -172,7 +172,7 @@ func (c *Config) ProviderConfig(name string, env Env) (any, error) {
 }
 
 // value returns the duration, or 0 (the default) when it is not set.
-func (d *duration) value() time.Duration {
+func (d *Duration) value() time.Duration {
 	if d == nil {
 		return 0
 	}

@@ -1,8 +1,14 @@
-// Package config reads otpkit's TOML configuration file and builds what it
-// describes: the otp.Options, the store and the delivery providers. It is
-// the one place that turns names in a configuration ("twilio", "redis")
-// into implementations, shared by the otp command and the example programs;
-// the library packages take typed options and never read files.
+// Package config reads otpkit's TOML configuration file, the one the otp
+// command reads, and builds what it describes: the otp.Options, the store
+// and the delivery providers. Programs that embed otpkit use it to share
+// one configuration file with the command (examples/webverify does); the
+// library packages themselves take typed options and never read files.
+//
+// It is the one place that turns names in a configuration ("twilio",
+// "redis") into implementations. Providers are registered in one list
+// ([Registered]); each provider's section, [delivery.NAME], is made from
+// the tags of its package's Config (see delivery.Provider), so a new
+// provider is its package and one line here.
 package config
 
 import (
@@ -55,12 +61,12 @@ func (env Env) override(name, v string) string {
 // Config is the TOML configuration file (see config.example.toml). Pointer
 // fields tell "not set" (the default) from an explicit zero (limit off).
 type Config struct {
-	AppName  string         `toml:"app_name"`
-	Code     codeConfig     `toml:"code"`
-	Limits   limitsConfig   `toml:"limits"`
-	Store    storeConfig    `toml:"store"`
-	Phone    phoneConfig    `toml:"phone"`
-	Delivery deliveryConfig `toml:"delivery"`
+	AppName  string          `toml:"app_name"`
+	Code     CodeSection     `toml:"code"`
+	Limits   LimitsSection   `toml:"limits"`
+	Store    StoreSection    `toml:"store"`
+	Phone    PhoneSection    `toml:"phone"`
+	Delivery DeliverySection `toml:"delivery"`
 
 	// sections holds the providers' sections, by provider name, as decoded
 	// (see providers.go); a provider without a section is absent.
@@ -72,33 +78,39 @@ type Config struct {
 	file string
 }
 
-type codeConfig struct {
+// CodeSection is [code]: the codes and their hash key (see config.example.toml).
+type CodeSection struct {
 	Format string    `toml:"format"`
 	Length int       `toml:"length"`
-	TTL    *duration `toml:"ttl"`
+	TTL    *Duration `toml:"ttl"`
 	Secret string    `toml:"secret"`
 }
 
-type limitsConfig struct {
+// LimitsSection is [limits]; a nil field is the default, 0 turns a limit off.
+type LimitsSection struct {
 	MaxAttempts *int      `toml:"max_attempts"`
-	Lockout     *duration `toml:"lockout"`
-	ResendAfter *duration `toml:"resend_after"`
+	Lockout     *Duration `toml:"lockout"`
+	ResendAfter *Duration `toml:"resend_after"`
 	MaxSends    *int      `toml:"max_sends"`
-	SendWindow  *duration `toml:"send_window"`
+	SendWindow  *Duration `toml:"send_window"`
 }
 
-type storeConfig struct {
+// StoreSection is [store]: which store, and where.
+type StoreSection struct {
 	Driver string `toml:"driver"`
 	Path   string `toml:"path"`
 	URL    string `toml:"url"`
 	Prefix string `toml:"prefix"`
 }
 
-type phoneConfig struct {
+// PhoneSection is [phone]: how numbers are read.
+type PhoneSection struct {
 	DefaultRegion string `toml:"default_region"`
 }
 
-type deliveryConfig struct {
+// DeliverySection is [delivery]: providers, channels and templates. The
+// providers' own sections are kept apart, by name (see [Config.ProviderConfig]).
+type DeliverySection struct {
 	Provider      string   `toml:"provider"`
 	Providers     []string `toml:"providers"`
 	Channel       string   `toml:"channel"`
@@ -110,10 +122,11 @@ type deliveryConfig struct {
 	// from its Config's tags; see providers.go.
 }
 
-// duration is a time.Duration written as a string: "10m", "30s", "1h30m".
-type duration struct{ time.Duration }
+// Duration is a time.Duration written as a string: "10m", "30s", "1h30m".
+type Duration struct{ time.Duration }
 
-func (d *duration) UnmarshalText(b []byte) error {
+// UnmarshalText reads a duration such as "30s"; negative ones are refused.
+func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
 		return fmt.Errorf("bad duration %q (want e.g. \"30s\", \"10m\", \"1h\")", b)
@@ -258,7 +271,7 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 		f, err := otp.ParseFormat(c.Code.Format)
 		if err != nil {
 			// One prefix: the key, not the library's "invalid options" too.
-			return o, fmt.Errorf("%w: [code] format %q is not known (want numeric or hex)", ErrConfig, c.Code.Format)
+			return o, fmt.Errorf("%w: [code] format: unknown code format %q (want numeric or hex)", ErrConfig, c.Code.Format)
 		}
 		o.Format = f
 	}
@@ -281,7 +294,7 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 		}
 		return *v
 	}
-	offIfZeroD := func(v *duration) time.Duration {
+	offIfZeroD := func(v *Duration) time.Duration {
 		if v == nil {
 			return 0
 		}
@@ -425,7 +438,7 @@ func tomlKeys(t reflect.Type, section string) []string {
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(duration{}) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Duration{}) {
 			sub := tag
 			if section != "" {
 				sub = section + "." + tag
