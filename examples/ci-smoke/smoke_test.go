@@ -57,7 +57,8 @@ func newSmokeTest(t *testing.T) *smokeTest {
 		t.Fatal(err)
 	}
 	s.otp = filepath.Join(t.TempDir(), "otp")
-	build := exec.Command(goBin, "build", "-o", s.otp, "github.com/otpkit/otpkit/cmd/otp")
+	build := exec.Command(goBin, "build", "-o", s.otp, "./cmd/otp")
+	build.Dir = "../.." // the library's module, where cmd/otp is
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build otp: %v\n%s", err, out)
 	}

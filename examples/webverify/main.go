@@ -33,10 +33,10 @@ import (
 	"syscall"
 	"time"
 
+	otpconfig "github.com/otpkit/otpkit/config"
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/console"
 	"github.com/otpkit/otpkit/delivery/outbox"
-	otpconfig "github.com/otpkit/otpkit/config"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
