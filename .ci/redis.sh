@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a throwaway redis-server on 127.0.0.1:6379 for the store/redis tests.
+# Starts a throwaway redis-server on 127.0.0.1:6379 for the store/redisstore tests.
 #
 # Run it from .ci/run (`bash .ci/redis.sh`): it installs redis-server if it is missing,
 # starts it bound to loopback only, daemonized, with no persistence, and waits

@@ -6,7 +6,7 @@ import (
 
 	"github.com/otpkit/otpkit/internal/redistest"
 	"github.com/otpkit/otpkit/store"
-	redisstore "github.com/otpkit/otpkit/store/redis"
+	"github.com/otpkit/otpkit/store/redisstore"
 )
 
 // openRedisStore returns a Redis store whose keys are deleted when b ends,

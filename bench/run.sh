@@ -35,7 +35,7 @@ go build -o "$work/bin/otp" ./cmd/otp
 go build -o "$work/bin/floor" ./bench/floor
 go test -c -o "$work/bin/bench.test" ./bench
 go test -c -o "$work/bin/filestore.test" ./store/filestore
-go test -c -o "$work/bin/redis.test" ./store/redis
+go test -c -o "$work/bin/redis.test" ./store/redisstore
 # From here on every file the benchmarks make is under $work.
 export TMPDIR=$work/tmp
 
@@ -142,7 +142,7 @@ say "scale: the disk alone, 6 pages and a meta page fsynced, within 300 KB or ac
 "$work/bin/bench.test" -test.run '^$' -test.bench 'CommitSpan' -test.benchtime 2000x -test.count "$count" >"$work/disk.txt"
 if [ -n "${OTP_TEST_REDIS_URL:-}" ]; then
 	say "scale: Redis store calls with 1k, 100k, 1M records ($count x 20000 calls each)"
-	(cd store/redis && "$work/bin/redis.test" -test.run '^$' -test.bench 'Scale' -test.benchtime 20000x -test.count "$count") >"$work/redis-scale.txt"
+	(cd store/redisstore && "$work/bin/redis.test" -test.run '^$' -test.bench 'Scale' -test.benchtime 20000x -test.count "$count") >"$work/redis-scale.txt"
 else
 	: >"$work/redis-scale.txt"
 fi

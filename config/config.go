@@ -29,7 +29,7 @@ import (
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
-	redisstore "github.com/otpkit/otpkit/store/redis"
+	"github.com/otpkit/otpkit/store/redisstore"
 	"github.com/pelletier/go-toml/v2"
 )
 

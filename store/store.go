@@ -16,7 +16,7 @@
 // # Implementations
 //
 //   - store/filestore: one file on local disk (bbolt), the default of the otp command.
-//   - store/redis: Redis (or a Redis Cluster), shared by many processes and
+//   - store/redisstore: Redis (or a Redis Cluster), shared by many processes and
 //     machines; every rule runs in one Lua script.
 //   - store/memstore: in memory, for tests and single-process programs.
 package store

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/otpkit/otpkit/internal/redistest"
-	redisstore "github.com/otpkit/otpkit/store/redis"
+	"github.com/otpkit/otpkit/store/redisstore"
 )
 
 // The load and abuse scenarios on Redis, as an application on two machines

@@ -1,5 +1,5 @@
 // Package redistest is the one place tests find their Redis server: the
-// store/redis tests, the command's scripts, the benchmarks and the
+// store/redisstore tests, the command's scripts, the benchmarks and the
 // reliability tests all use it.
 //
 // The server is $OTP_TEST_REDIS_URL, else 127.0.0.1:6379 (.ci/redis.sh

@@ -1,8 +1,6 @@
 // Package redisstore is a [store.Store] on Redis (or Valkey), for programs
 // that run on several machines and must share pending codes and limits.
 //
-// Its import path is github.com/otpkit/otpkit/store/redis.
-//
 //	st, err := redisstore.Open(ctx, redisstore.Options{URL: "redis://redis.internal:6379/0"})
 //	...
 //	svc, err := otp.New(st, sender, otp.Options{Secret: secret})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"log"
 
-	redisstore "github.com/otpkit/otpkit/store/redis"
+	"github.com/otpkit/otpkit/store/redisstore"
 )
 
 // A store shared by several application servers. Each of them must hash

@@ -18,7 +18,7 @@ import (
 
 // Benchmarks need the same server as the tests:
 //
-//	go test ./store/redis -run '^$' -bench . -benchtime 3s
+//	go test ./store/redisstore -run '^$' -bench . -benchtime 3s
 //
 // BenchmarkSendVerify reports Issue+Check pairs per second (a Send and a
 // Verify of package otp each make one store call), with and without
