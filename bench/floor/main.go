@@ -16,8 +16,8 @@ import (
 
 	// The packages cmd/otp imports, for their initialisation; config links
 	// the stores and the providers.
-	_ "github.com/otpkit/otpkit/delivery"
 	_ "github.com/otpkit/otpkit/config"
+	_ "github.com/otpkit/otpkit/delivery"
 	_ "github.com/otpkit/otpkit/internal/lazygc"
 	_ "github.com/otpkit/otpkit/otp"
 	_ "github.com/otpkit/otpkit/store"

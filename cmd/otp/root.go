@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/config"
+	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/spf13/cobra"
