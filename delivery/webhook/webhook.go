@@ -215,18 +215,25 @@ var (
 	ErrBadSignature = errors.New("webhook: signature does not match")
 	// ErrStale is returned when the timestamp is too far from the receiver's clock.
 	ErrStale = errors.New("webhook: timestamp too old or in the future")
+	// ErrShortSecret is returned when the receiver's secret is shorter than
+	// [MinSecretLength] (an unset variable, say): no request is accepted.
+	ErrShortSecret = errors.New("webhook: secret shorter than 16 bytes")
 )
 
 // Verify checks a webhook request for receivers: the signature in header
 // must be the HMAC of its timestamp and body under secret (compared in
 // constant time), and the timestamp within [DefaultTolerance] of now.
-// body must be the exact bytes received.
+// body must be the exact bytes received. A secret shorter than
+// [MinSecretLength] fails with [ErrShortSecret], as [New] refuses it.
 func Verify(secret string, header http.Header, body []byte) error {
 	return VerifyAt(secret, header, body, time.Now(), DefaultTolerance)
 }
 
 // VerifyAt is [Verify] at a given time with a given tolerance.
 func VerifyAt(secret string, header http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+	if len(secret) < MinSecretLength {
+		return ErrShortSecret
+	}
 	ts, sig := header.Get(TimestampHeader), header.Get(SignatureHeader)
 	secs, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || !strings.HasPrefix(sig, "sha256=") {
