@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/otpkit/otpkit/config"
 	"github.com/otpkit/otpkit/delivery"
@@ -15,7 +12,7 @@ import (
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
-// otherwise the module version from the build info is used.
+// otherwise the module version from the build info is used (version.go).
 var version = ""
 
 // globalFlags are the flags every command takes.
@@ -56,30 +53,11 @@ console provider, which prints messages to stderr. See "otp help config".
 		newSendCmd(a, g),
 		newVerifyCmd(a, g),
 		newPurgeCmd(a, g),
-		newVersionCmd(a),
+		newVersionCmd(a, g),
 		helpTopic("config", "The configuration file", configHelp()),
 		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),
 	)
 	return root
-}
-
-func newVersionCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := version
-			if v == "" {
-				v = "(devel)"
-				if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-					v = bi.Main.Version
-				}
-			}
-			fmt.Fprintf(a.stdout, "otp %s %s %s/%s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
-		},
-	}
 }
 
 // helpTopic is a command without a Run: cobra lists it under "Additional

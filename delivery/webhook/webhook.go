@@ -12,8 +12,15 @@
 // the headers
 //
 //	Content-Type: application/json
+//	webhook-id: msg_<random>
+//	webhook-timestamp: 1795338000
+//	webhook-signature: v1,<base64>
 //	X-Otpkit-Timestamp: 1795338000
 //	X-Otpkit-Signature: sha256=<hex>
+//
+// The webhook-* headers follow Standard Webhooks (see [SignStandard]);
+// the X-Otpkit-* headers are the older scheme, still sent for one minor
+// release so existing receivers keep working (see docs/webhooks.md).
 //
 // Any 2xx answer means accepted. The answer may be JSON {"id": "..."},
 // whose id becomes the message id; otherwise otpkit makes one up. Other
@@ -43,6 +50,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -111,6 +119,13 @@ func New(cfg Config) (*Sender, error) {
 	case len(cfg.Secret) < MinSecretLength:
 		return nil, &delivery.ConfigError{Provider: Name, Field: "Secret", Problem: fmt.Sprintf("must be at least %d bytes", MinSecretLength)}
 	}
+	key, ok := secretKey(cfg.Secret)
+	switch {
+	case !ok:
+		return nil, &delivery.ConfigError{Provider: Name, Field: "Secret", Problem: "starts with whsec_ but is not base64"}
+	case len(key) < MinSecretLength:
+		return nil, &delivery.ConfigError{Provider: Name, Field: "Secret", Problem: fmt.Sprintf("must be at least %d bytes once decoded", MinSecretLength)}
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -122,6 +137,10 @@ func New(cfg Config) (*Sender, error) {
 			ts := strconv.FormatInt(cfg.Now().Unix(), 10)
 			r.Header.Set(TimestampHeader, ts)
 			r.Header.Set(SignatureHeader, Sign(cfg.Secret, ts, body))
+			id := delivery.NewID("msg_")
+			r.Header.Set(IDHeader, id)
+			r.Header.Set(StandardTimestampHeader, ts)
+			r.Header.Set(StandardSignatureHeader, "v1,"+base64.StdEncoding.EncodeToString(signStandard(key, id, ts, body)))
 		},
 		ParseError: parseError,
 		Secrets:    []string{cfg.Secret},
@@ -215,18 +234,31 @@ var (
 	ErrBadSignature = errors.New("webhook: signature does not match")
 	// ErrStale is returned when the timestamp is too far from the receiver's clock.
 	ErrStale = errors.New("webhook: timestamp too old or in the future")
+	// ErrShortSecret is returned when the receiver's secret is shorter than
+	// [MinSecretLength] (an unset variable, say): no request is accepted.
+	ErrShortSecret = errors.New("webhook: secret shorter than 16 bytes")
 )
 
-// Verify checks a webhook request for receivers: the signature in header
-// must be the HMAC of its timestamp and body under secret (compared in
-// constant time), and the timestamp within [DefaultTolerance] of now.
-// body must be the exact bytes received.
+// Verify checks a webhook request for receivers: the Standard Webhooks
+// signature (webhook-signature over webhook-id, webhook-timestamp and the
+// body) when the request has one, else the older X-Otpkit-Signature over
+// X-Otpkit-Timestamp and the body; compared in constant time, and the
+// timestamp within [DefaultTolerance] of now.
+// body must be the exact bytes received. A secret shorter than
+// [MinSecretLength] fails with [ErrShortSecret], as [New] refuses it.
 func Verify(secret string, header http.Header, body []byte) error {
 	return VerifyAt(secret, header, body, time.Now(), DefaultTolerance)
 }
 
 // VerifyAt is [Verify] at a given time with a given tolerance.
 func VerifyAt(secret string, header http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+	key, ok := secretKey(secret)
+	if len(secret) < MinSecretLength || !ok || len(key) < MinSecretLength {
+		return ErrShortSecret
+	}
+	if header.Get(StandardSignatureHeader) != "" {
+		return verifyStandard(key, header, body, now, tolerance)
+	}
 	ts, sig := header.Get(TimestampHeader), header.Get(SignatureHeader)
 	secs, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || !strings.HasPrefix(sig, "sha256=") {

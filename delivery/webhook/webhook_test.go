@@ -179,6 +179,22 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyShortSecret: a receiver whose secret is unset or short accepts
+// nothing, even a request signed with that same secret.
+func TestVerifyShortSecret(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1795338000, 0)
+	payload := []byte(`{"a":1}`)
+	for _, secret := range []string{"", "x", "0123456789abcde"} {
+		h := http.Header{}
+		h.Set(webhook.TimestampHeader, "1795338000")
+		h.Set(webhook.SignatureHeader, webhook.Sign(secret, "1795338000", payload))
+		if err := webhook.VerifyAt(secret, h, payload, now, webhook.DefaultTolerance); !errors.Is(err, webhook.ErrShortSecret) {
+			t.Errorf("secret %q (%d bytes): err = %v, want ErrShortSecret", secret, len(secret), err)
+		}
+	}
+}
+
 // TestSignature pins the scheme so receivers written from the docs keep working.
 func TestSignature(t *testing.T) {
 	t.Parallel()
