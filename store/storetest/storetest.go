@@ -114,6 +114,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentNumbers", testConcurrentNumbers},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
+		{"ClockBackBoundedWaits", testClockBackBoundedWaits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
