@@ -104,6 +104,9 @@ func TestScriptsFollowRecordRules(t *testing.T) {
 			lastSent := map[string]time.Time{}
 			for step := range 300 {
 				now = now.Add(pick(steps))
+				if rng.IntN(20) == 0 { // now and then the clock steps back
+					now = now.Add(-pick(durs) - time.Hour)
+				}
 				if rng.IntN(3) == 0 {
 					// Jump to a boundary: a code's expiry, a lock's end, a
 					// send leaving the window or the cooldown.
