@@ -39,14 +39,15 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sections := tomlSections(string(text))
 	for _, key := range Keys() {
 		section, name := "", key
 		if i := strings.Index(key, "] "); i >= 0 {
-			section, name = key[:i+1], key[i+2:]
+			section, name = key[1:i], key[i+2:]
 		}
-		re := regexp.MustCompile(`(?ms)` + regexp.QuoteMeta(section) + `.*?^` + regexp.QuoteMeta(name) + ` = `)
-		if !re.Match(text) {
-			t.Errorf("config.example.toml does not document %s", key)
+		body, ok := sections[section]
+		if !ok || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(name)+` = `).MatchString(body) {
+			t.Errorf("config.example.toml does not document %s in its own section", key)
 		}
 	}
 }
@@ -73,4 +74,18 @@ func TestOptionErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", tt.file, err, tt.want)
 		}
 	}
+}
+
+// tomlSections splits a TOML text at its [section] lines: the text of each
+// section (the top level under ""), up to the next one.
+func tomlSections(text string) map[string]string {
+	out := map[string]string{}
+	header := regexp.MustCompile(`(?m)^\[([a-z_.]+)\][ \t]*$`)
+	name, start := "", 0
+	for _, m := range header.FindAllStringSubmatchIndex(text, -1) {
+		out[name] += text[start:m[0]]
+		name, start = text[m[2]:m[3]], m[1]
+	}
+	out[name] += text[start:]
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time      { return c.t }
 func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
-func newClock() *clock               { return &clock{time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)} }
+func newClock() *clock               { return &clock{testclock.Base().Truncate(time.Millisecond)} }
 func secret() []byte                 { return []byte("0123456789abcdef0123456789abcdef") }
 func ctx() context.Context           { return context.Background() }
 

@@ -36,6 +36,31 @@ func (r *Record) Pending(now time.Time) bool {
 	return r.Hash != nil && !r.Used && now.Before(r.ExpiresAt) && !r.Locked(now)
 }
 
+// clamp bounds what a clock that stepped back finds in the future, so that
+// no wait exceeds the policy's window: send times after now become now (a
+// cooldown or window then ends at most ResendAfter or SendWindow from now),
+// and a lock ending later than now+Lockout ends then. A pending code issued
+// after now (by this clock's reading) is withdrawn: its validity was counted
+// from the issuing clock, and a clock gone back must not extend it. It
+// reports whether it withdrew a code.
+func (r *Record) clamp(now time.Time, p Policy) (cleared bool) {
+	if n := len(r.Sends); n > 0 && r.Sends[n-1].After(now) {
+		if r.Hash != nil && !r.Used {
+			r.Hash, r.Attempts, r.ExpiresAt = nil, 0, time.Time{}
+			cleared = true
+		}
+		for i := range r.Sends {
+			if r.Sends[i].After(now) {
+				r.Sends[i] = now
+			}
+		}
+	}
+	if p.Lockout > 0 && r.LockedUntil.After(now.Add(p.Lockout)) {
+		r.LockedUntil = now.Add(p.Lockout)
+	}
+	return cleared
+}
+
 // pruneSends drops send times that fell out of the window.
 func (r *Record) pruneSends(now time.Time, p Policy) {
 	if p.SendWindow <= 0 {
@@ -66,6 +91,7 @@ func (r *Record) pruneSends(now time.Time, p Policy) {
 // count of wrong tries, and the send is recorded.
 func (r *Record) Issue(req IssueRequest) IssueResult {
 	now, p := req.Now, req.Policy
+	r.clamp(now, p)
 	r.pruneSends(now, p)
 	if r.Locked(now) {
 		return IssueResult{Outcome: IssueLocked, RetryAt: r.LockedUntil}
@@ -123,6 +149,7 @@ func (r *Record) Check(req CheckRequest) CheckResult {
 		}
 		return max(p.MaxAttempts-r.Attempts, 0)
 	}
+	r.clamp(now, p)
 	switch {
 	case r.Locked(now):
 		return CheckResult{Outcome: NumberLocked, LockedUntil: r.LockedUntil, AttemptsLeft: 0}
@@ -179,6 +206,7 @@ func (r *Record) Cancel(req CancelRequest) bool {
 // code, no lock, no send that a limit still counts) and can be deleted.
 func (r *Record) Purge(req PurgeRequest) (cleared, empty bool) {
 	now := req.Now
+	cleared = r.clamp(now, req.Policy)
 	if r.Hash != nil && (r.Used || !now.Before(r.ExpiresAt)) {
 		r.Hash, r.Used, r.Attempts, r.ExpiresAt = nil, false, 0, time.Time{}
 		cleared = true

@@ -97,8 +97,9 @@ tree documents every key.
                                    digit) .TTL ("10 minutes") .AppName .Channel .To;
                                    a template must include .Code or .Spoken
 
-  Every provider below takes base_url (default: its API's origin; a proxy, an edge
-  or a test server) and timeout (default "30s", retries included), but the outbox.
+  Every provider below also takes base_url (default: its API's origin; a proxy, an
+  edge or a test server) and timeout (default "30s", retries included); the outbox
+  takes neither.
 
 {{providers}}
 

@@ -63,6 +63,8 @@ func scriptParams() testscript.Params {
 			e.Setenv("OTP_SECRET", "")
 			e.Setenv("OTP_TEST_POLL", "10ms")
 			e.Setenv("OTP_TEST_NOW", "+0s")
+			// The otp runs in scripts count from the same base as this test.
+			e.Setenv(testclock.EnvBase, testclock.Base().Format(time.RFC3339))
 			// A binary built with -race sleeps a second at exit by default, which
 			// made every otp run in a script cost a second under go test -race.
 			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
@@ -93,6 +95,7 @@ func scriptParams() testscript.Params {
 			"lines":    cmdLines,
 			"fake":     cmdFake,
 			"expand":   cmdExpand,
+			"testtime": cmdTesttime,
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 
 var (
 	ctx    = context.Background()
-	base   = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+	base   = testclock.Base().Truncate(time.Millisecond)
 	policy = store.Policy{MaxAttempts: 5, Lockout: 10 * time.Minute, ResendAfter: 30 * time.Second, MaxSends: 5, SendWindow: time.Hour}
 )
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ import (
 )
 
 var (
-	base   = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+	base   = testclock.Base().Truncate(time.Millisecond)
 	policy = store.Policy{MaxAttempts: 5, Lockout: 10 * time.Minute, ResendAfter: 30 * time.Second, MaxSends: 5, SendWindow: time.Hour}
 )
 

@@ -30,7 +30,7 @@ func (s *Store) Purge(ctx context.Context, req store.PurgeRequest) (int, error) 
 	}
 	p := &purger{
 		s:    s,
-		args: []any{msOf(req.Now), durMs(req.Policy.ResendAfter), durMs(req.Policy.SendWindow)},
+		args: []any{msOf(req.Now), durMs(req.Policy.ResendAfter), durMs(req.Policy.SendWindow), durMs(req.Policy.Lockout)},
 	}
 	if err := purgeScript.Load(ctx, s.client).Err(); err != nil {
 		return 0, s.fail("purge", "", err)

@@ -211,7 +211,7 @@ func (s *Store) Issue(ctx context.Context, req store.IssueRequest) (store.IssueR
 	p := req.Policy
 	v, err := ints(issueScript.Run(ctx, s.ops, []string{s.key(req.Number)},
 		msOf(req.Now), hex.EncodeToString(req.Hash), msOf(req.ExpiresAt),
-		durMs(p.ResendAfter), max(p.MaxSends, 0), durMs(p.SendWindow)), 5)
+		durMs(p.ResendAfter), max(p.MaxSends, 0), durMs(p.SendWindow), durMs(p.Lockout)), 5)
 	if err != nil {
 		return store.IssueResult{}, s.fail("issue", req.Number, err)
 	}

@@ -53,6 +53,31 @@ local function parseSends()
   for t in string.gmatch(s, '%d+') do S[#S + 1] = tonumber(t) end
 end
 
+-- clamp is Record.clamp: send times after now become now, a lock ending
+-- after now+lockout ends then, and a pending code issued after now is
+-- withdrawn. It returns whether it changed the record and whether it
+-- withdrew a code (0/1).
+local function clamp(now, lockout)
+  local changed, cleared = false, 0
+  local last
+  if S then last = S[#S] elseif s ~= '' then last = tonumber(string.match(s, '(%d+)$')) end
+  if last and last > now then
+    if h ~= '' and u == 0 then
+      h, a, x = '', 0, 0
+      cleared = 1
+    end
+    if not S then parseSends() end
+    for i = 1, #S do
+      if S[i] > now then S[i] = now end
+    end
+    changed = true
+  end
+  if lockout > 0 and l > now + lockout then
+    l, changed = now + lockout, true
+  end
+  return changed, cleared
+end
+
 -- save writes the record with a TTL up to its horizon, the last time anything
 -- in it is live under the policy: the code's expiry, the end of a lock, and
 -- the last send plus the window (or, without a window, plus the cooldown),
@@ -83,7 +108,7 @@ end
 // luaPrune is Record.pruneSends on S (which it parses); it sets pruned when
 // it dropped anything.
 const luaPrune = `
-parseSends()
+if not S then parseSends() end
 local n, pruned = #S, false
 if window <= 0 then
   if n > 1 then S = {S[n]} end
@@ -101,11 +126,12 @@ pruned = #S ~= n
 `
 
 // issueLua is Record.Issue.
-// ARGV: now, hash (hex), expires at, resend after, max sends, send window.
-// Reply: outcome, sent at, retry at, next at, sends left.
+// ARGV: now, hash (hex), expires at, resend after, max sends, send window,
+// lockout. Reply: outcome, sent at, retry at, next at, sends left.
 const issueLua = luaPrelude + `
 local now, hash, exp = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local resend, maxSends, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local clamped = clamp(now, tonumber(ARGV[7]))
 ` + luaPrune + `
 local outcome, retry = 0, 0
 if now < l then
@@ -122,7 +148,7 @@ else
   end
 end
 if outcome ~= 0 then
-  if pruned then save(now, resend, window) end
+  if pruned or clamped then save(now, resend, window) end
   return {outcome, 0, retry, 0, 0}
 end
 h, x, u, a, l = hash, exp, 0, 0, 0
@@ -161,15 +187,20 @@ const checkLua = luaPrelude + `
 local now, hash = tonumber(ARGV[1]), ARGV[2]
 local maxAttempts, lockout = tonumber(ARGV[3]), tonumber(ARGV[4])
 local resend, window = tonumber(ARGV[5]), tonumber(ARGV[6])
-if now < l then return {5, 0, l} end
+local clamped = clamp(now, lockout)
+local function done(reply)
+  if clamped then save(now, resend, window) end
+  return reply
+end
+if now < l then return done({5, 0, l}) end
 local left = -1
 if maxAttempts > 0 then
   left = maxAttempts - a
   if left < 0 then left = 0 end
 end
-if h == '' then return {4, left, 0} end
-if u == 1 then return {3, left, 0} end
-if not (now < x) then return {2, left, 0} end
+if h == '' then return done({4, left, 0}) end
+if u == 1 then return done({3, left, 0}) end
+if not (now < x) then return done({2, left, 0}) end
 if h == hash then
   u = 1
   save(now, resend, window)
@@ -219,11 +250,11 @@ return 1
 `
 
 // purgeLua is Record.Purge for one key.
-// ARGV: now, resend after, send window. Reply: cleared, emptied (0 or 1).
+// ARGV: now, resend after, send window, lockout. Reply: cleared, emptied (0 or 1).
 const purgeLua = luaPrelude + `
 if not exists then return {0, 0} end
 local now, resend, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local cleared, dirty = 0, false
+local dirty, cleared = clamp(now, tonumber(ARGV[4]))
 if h ~= '' and (u == 1 or not (now < x)) then
   h, u, a, x = '', 0, 0, 0
   cleared, dirty = 1, true

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ import (
 type Opener func(t *testing.T) store.Store
 
 // base is the suite's clock origin: whole milliseconds, far from zero.
-var base = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+var base = testclock.Base().Truncate(time.Millisecond)
 
 // policy is the limits the suite uses unless a test sets its own.
 var policy = store.Policy{
@@ -114,6 +115,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentNumbers", testConcurrentNumbers},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
+		{"ClockBackBoundedWaits", testClockBackBoundedWaits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
