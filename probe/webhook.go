@@ -100,4 +100,3 @@ func (h *WebhookReceiver) Inbound(_ context.Context, to string, since time.Time)
 	}
 	return out, nil
 }
-
