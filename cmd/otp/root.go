@@ -56,6 +56,7 @@ console provider, which prints messages to stderr. See "otp help config".
 		newSendCmd(a, g),
 		newVerifyCmd(a, g),
 		newPurgeCmd(a, g),
+		newServeCmd(a, g),
 		newVersionCmd(a),
 		helpTopic("config", "The configuration file", configHelp),
 		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),
