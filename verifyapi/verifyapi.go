@@ -219,7 +219,7 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 	var re *otp.RetryError
 	switch {
 	case errors.As(err, &re):
-		secs := int(time.Until(re.RetryAt).Seconds())
+		secs := int(re.RetryAt.Sub(h.cfg.Now()).Seconds())
 		secs = max(secs, 1)
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
 		writeErr(w, http.StatusTooManyRequests, 60203, "Max send attempts reached")
