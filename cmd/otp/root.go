@@ -53,6 +53,7 @@ console provider, which prints messages to stderr. See "otp help config".
 		newSendCmd(a, g),
 		newVerifyCmd(a, g),
 		newPurgeCmd(a, g),
+		newServeCmd(a, g),
 		newVersionCmd(a, g),
 		helpTopic("config", "The configuration file", configHelp()),
 		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),
