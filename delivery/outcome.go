@@ -21,8 +21,9 @@ var ErrOutcomeUnknown = errors.New("outcome unknown: the provider may have the m
 func OutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }
 
 // MarkOutcomeUnknown wraps err so that it matches [ErrOutcomeUnknown] as
-// well as everything err matches, keeping err's text. It returns nil for a
-// nil err.
+// well as everything err matches; its text is err's followed by
+// " (outcome unknown: the provider may have the message; the send counts)".
+// It returns nil for a nil err.
 func MarkOutcomeUnknown(err error) error {
 	if err == nil || OutcomeUnknown(err) {
 		return err
@@ -32,5 +33,7 @@ func MarkOutcomeUnknown(err error) error {
 
 type unknownError struct{ err error }
 
-func (e *unknownError) Error() string   { return e.err.Error() }
+func (e *unknownError) Error() string {
+	return e.err.Error() + " (outcome unknown: the provider may have the message; the send counts)"
+}
 func (e *unknownError) Unwrap() []error { return []error{e.err, ErrOutcomeUnknown} }
