@@ -77,7 +77,9 @@ func (f *Failover) Send(ctx context.Context, msg Message) (Receipt, error) {
 			return rc, nil
 		}
 		failed = append(failed, Attempt{Provider: r.Provider, Channel: msg.Channel, Err: err})
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || OutcomeUnknown(err) {
+			// After an unknown outcome the message may be on its way: another
+			// route could deliver it twice.
 			break
 		}
 	}

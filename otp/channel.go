@@ -56,7 +56,9 @@ func (s *Service) deliver(ctx context.Context, number, code string, data Templat
 			return rc, ch, append(failed, rc.Failed...), nil
 		}
 		failed = append(failed, attempts(err, ch)...)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || delivery.OutcomeUnknown(err) {
+			// After an unknown outcome the code may be on its way: another
+			// channel could deliver it twice.
 			break
 		}
 	}
@@ -86,7 +88,9 @@ func attempts(err error, ch delivery.Channel) []delivery.Attempt {
 // provider accepted the code. It lists every failed attempt in order, and
 // wraps [ErrDelivery] and each attempt's error (so errors.As finds a
 // [*delivery.ProviderError]). The code was withdrawn and the send does not
-// count against the limits.
+// count against the limits, unless the error matches
+// [delivery.ErrOutcomeUnknown]: then the provider may have the message, the
+// code stays valid and the send counts.
 type DeliveryError struct {
 	Attempts []delivery.Attempt
 }
@@ -119,4 +123,21 @@ func (e *DeliveryError) Unwrap() []error {
 		errs = append(errs, a.Err)
 	}
 	return errs
+}
+
+// failedAttempts returns the attempts of a [*DeliveryError].
+func failedAttempts(err error) []delivery.Attempt {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de.Attempts
+	}
+	return nil
+}
+
+// lastChannel returns the channel of the last attempt of a [*DeliveryError].
+func (s *Service) lastChannel(err error) delivery.Channel {
+	if a := failedAttempts(err); len(a) > 0 {
+		return a[len(a)-1].Channel
+	}
+	return ""
 }

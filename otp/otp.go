@@ -262,8 +262,12 @@ type SendResult struct {
 //
 // Send fails with a [*RetryError] (ErrLocked or ErrRateLimited) when the
 // limits refuse the send, ErrInvalidNumber for a bad number, and a
-// [*DeliveryError] (ErrDelivery) when every channel failed (the code is
-// then withdrawn and the send not counted).
+// [*DeliveryError] (ErrDelivery) when every channel failed. After a
+// definite refusal the code is then withdrawn and the send not counted.
+// When the error matches [delivery.ErrOutcomeUnknown] (the call was cut
+// off after the request was written) the provider may have the message:
+// the code stays valid, the send counts, and Send returns the result
+// (without a message id) together with the error.
 func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (SendResult, error) {
 	if _, err := delivery.ParseChannel(string(ch)); err != nil {
 		return SendResult{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
@@ -295,6 +299,14 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 		return SendResult{}, fmt.Errorf("%w: unknown issue outcome %d", ErrStore, is.Outcome)
 	}
 	rcpt, used, failed, err := s.deliver(ctx, number, code, data, s.routes(number, ch))
+	if err != nil && delivery.OutcomeUnknown(err) {
+		// The provider may have the message: keep the code and count the
+		// send, or cancelling sends would lift the cooldown and the cap.
+		return SendResult{
+			To: number, Channel: s.lastChannel(err), ExpiresAt: now.Add(s.opts.TTL),
+			NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failedAttempts(err),
+		}, err
+	}
 	if err != nil {
 		// Withdraw the code nobody received and refund the send, even if ctx
 		// was canceled: the store must not keep counting a failed send.

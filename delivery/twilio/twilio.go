@@ -320,7 +320,8 @@ func (s *Sender) convert(err error, status int, code string) error {
 	if status != 0 && (status < 200 || status > 299) {
 		return &delivery.ProviderError{Provider: Name, Message: httpx.StatusMeaning(status), HTTPStatus: status, Retryable: httpx.Retryable(status)}
 	}
-	return fmt.Errorf("%s: %w: %s", Name, httpx.ErrUnreadable, httpx.Redact(err.Error(), s.cfg.AuthToken, code))
+	// A 2xx answer the SDK could not decode: Twilio accepted the request.
+	return delivery.MarkOutcomeUnknown(fmt.Errorf("%s: %w: %s", Name, httpx.ErrUnreadable, httpx.Redact(err.Error(), s.cfg.AuthToken, code)))
 }
 
 func deref(p *string) string {

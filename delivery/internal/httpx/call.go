@@ -83,7 +83,8 @@ func (c *Caller) Do(ctx context.Context, r Request, out any) (status int, err er
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return resp.StatusCode, fmt.Errorf("%s: read response (HTTP %d): %w", c.Provider, resp.StatusCode, CleanError(err))
+		// The request was written and answered: the provider may have the message.
+		return resp.StatusCode, delivery.MarkOutcomeUnknown(fmt.Errorf("%s: read response (HTTP %d): %w", c.Provider, resp.StatusCode, CleanError(err)))
 	}
 	secrets := append(append([]string(nil), c.Secrets...), r.Secrets...)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -93,7 +94,8 @@ func (c *Caller) Do(ctx context.Context, r Request, out any) (status int, err er
 		return resp.StatusCode, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return resp.StatusCode, fmt.Errorf("%s: %w (HTTP %d): %s", c.Provider, ErrUnreadable, resp.StatusCode, Redact(jsonProblem(err), secrets...))
+		// A 2xx answer means the provider accepted the request.
+		return resp.StatusCode, delivery.MarkOutcomeUnknown(fmt.Errorf("%s: %w (HTTP %d): %s", c.Provider, ErrUnreadable, resp.StatusCode, Redact(jsonProblem(err), secrets...)))
 	}
 	return resp.StatusCode, nil
 }

@@ -9,9 +9,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
@@ -38,6 +40,18 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	p := t.Policy.WithDefaults()
 	ctx := req.Context()
+	// wrote records whether any attempt put the request on the wire: after
+	// that, an error (cancellation, a reset) leaves the outcome unknown.
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}))
+	mark := func(resp *http.Response, err error) (*http.Response, error) {
+		if err != nil && wrote.Load() {
+			err = delivery.MarkOutcomeUnknown(err)
+		}
+		return resp, err
+	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	for attempt := 1; ; attempt++ {
 		r := req
@@ -46,18 +60,18 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 			if err != nil {
 				return nil, err
 			}
-			r = req.Clone(ctx)
+			r = req.Clone(req.Context())
 			r.Body = body
 		}
 		resp, err := next.RoundTrip(r)
 		if attempt >= p.MaxAttempts || !replayable {
-			return resp, err
+			return mark(resp, err)
 		}
 		var wait time.Duration
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, err
+				return mark(nil, err)
 			}
 			wait = Backoff(p, attempt)
 		case Retryable(resp.StatusCode):
@@ -74,14 +88,14 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait = p.MaxDelay
 		}
 		if hasDeadline && time.Until(deadline) <= wait {
-			return resp, err // no time left for another try: report this one
+			return mark(resp, err) // no time left for another try: report this one
 		}
 		if resp != nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+			return mark(nil, err)
 		}
 	}
 }
