@@ -15,5 +15,5 @@ func ExampleParseChannel() {
 	fmt.Println(errors.Is(err, delivery.ErrUnknownChannel), err)
 	// Output:
 	// true <nil>
-	// true unknown channel "fax" (want sms or voice)
+	// true unknown channel "fax" (want sms, voice or auto)
 }
