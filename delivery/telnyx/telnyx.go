@@ -331,7 +331,10 @@ func parseError(status int, body []byte) *delivery.ProviderError {
 	}
 	e := out.Errors[0]
 	msg := e.Title
-	if e.Detail != "" && e.Detail != e.Title {
+	switch {
+	case e.Title == "":
+		msg = e.Detail // some 404 bodies carry only {"detail": ...}
+	case e.Detail != "" && e.Detail != e.Title:
 		msg = strings.TrimSuffix(e.Title, ".") + ": " + e.Detail
 	}
 	return &delivery.ProviderError{Code: string(e.Code), Message: httpx.Meaning(codeMeanings, string(e.Code), msg)}

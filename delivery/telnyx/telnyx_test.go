@@ -349,3 +349,11 @@ func TestCallWithoutSID(t *testing.T) {
 		t.Errorf("status: %v, want ErrNoCallSID", err)
 	}
 }
+
+// TestDetailOnlyError: a body with only "detail" prints as that detail.
+func TestDetailOnlyError(t *testing.T) {
+	pe := parseError(404, []byte(`{"errors":[{"detail":"Call not found."}]}`))
+	if pe == nil || pe.Message != "Call not found." {
+		t.Fatalf("parseError = %+v, want message %q", pe, "Call not found.")
+	}
+}
