@@ -23,6 +23,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -203,9 +204,9 @@ func (s *Sender) call(ctx context.Context, msg delivery.Message) (delivery.Recei
 	if id == "" {
 		id = out.Sid
 	}
-	if id == "" {
-		return delivery.Receipt{}, fmt.Errorf("%s: %w: no call sid", Name, httpx.ErrUnreadable)
-	}
+	// InitiateTexmlCall's documented answer is {"from","status","to"},
+	// without a call sid: a success answer without one is a placed call,
+	// whose id is unknown (Status then says so).
 	return delivery.Receipt{Provider: Name, ID: id, Status: out.Status}, nil
 }
 
@@ -223,6 +224,11 @@ func (s *Sender) TeXML(text string) string {
 	return b.String()
 }
 
+// ErrNoCallSID is returned, wrapped, by [Sender.Status] for a call whose
+// answer carried no call sid (TeXML's documented answer has none): the
+// call was placed, but what became of it cannot be looked up.
+var ErrNoCallSID = errors.New("the call was placed but Telnyx gave no call sid, so its delivery is unknown")
+
 var (
 	messageID = regexp.MustCompile(`^[0-9a-fA-F-]{36}$`)
 	callSID   = regexp.MustCompile(`^v3:[A-Za-z0-9_-]+$`)
@@ -234,6 +240,8 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	switch {
+	case id == "":
+		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w", Name, ErrNoCallSID)
 	case messageID.MatchString(id):
 		var out messageResponse
 		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/v2/messages/"+id)}, &out); err != nil {
@@ -323,7 +331,10 @@ func parseError(status int, body []byte) *delivery.ProviderError {
 	}
 	e := out.Errors[0]
 	msg := e.Title
-	if e.Detail != "" && e.Detail != e.Title {
+	switch {
+	case e.Title == "":
+		msg = e.Detail // some 404 bodies carry only {"detail": ...}
+	case e.Detail != "" && e.Detail != e.Title:
 		msg = strings.TrimSuffix(e.Title, ".") + ": " + e.Detail
 	}
 	return &delivery.ProviderError{Code: string(e.Code), Message: httpx.Meaning(codeMeanings, string(e.Code), msg)}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -322,5 +323,37 @@ func TestNew(t *testing.T) {
 	}
 	if _, err := New(good); err != nil {
 		t.Errorf("good config: %v", err)
+	}
+}
+
+// TestCallWithoutSID: the spec's InitiateTexmlCall answer has no call sid;
+// the call is placed (no error) and Status says its fate is unknown.
+func TestCallWithoutSID(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"from":"+12015550100","status":"queued","to":"+12015550123"}`))
+	}))
+	defer srv.Close()
+	s, err := New(Config{APIKey: "k", From: "+12015550100", AccountSID: "a", TexmlApplicationID: "1", BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.Send(context.Background(), delivery.Message{To: "+12015550123", Channel: delivery.Voice, Body: "Your code is 1, 2.", Code: "12"})
+	if err != nil {
+		t.Fatalf("send: %v, want a placed call", err)
+	}
+	if rc.Status != "queued" || rc.ID != "" {
+		t.Errorf("receipt %+v", rc)
+	}
+	if _, err := s.Status(context.Background(), rc.ID); !errors.Is(err, ErrNoCallSID) {
+		t.Errorf("status: %v, want ErrNoCallSID", err)
+	}
+}
+
+// TestDetailOnlyError: a body with only "detail" prints as that detail.
+func TestDetailOnlyError(t *testing.T) {
+	pe := parseError(404, []byte(`{"errors":[{"detail":"Call not found."}]}`))
+	if pe == nil || pe.Message != "Call not found." {
+		t.Fatalf("parseError = %+v, want message %q", pe, "Call not found.")
 	}
 }

@@ -240,8 +240,9 @@ func (s *Sender) TwiML(text string) (string, error) {
 	return doc, nil
 }
 
-// sidPattern is the form of the ids Status accepts.
-var sidPattern = regexp.MustCompile(`^(SM|MM|CA)[0-9a-f]{32}$`)
+// sidPattern is the id patterns of Twilio's OpenAPI description:
+// ^(SM|MM)[0-9a-fA-F]{32}$ for messages, ^CA[0-9a-fA-F]{32}$ for calls.
+var sidPattern = regexp.MustCompile(`^(SM|MM|CA)[0-9a-fA-F]{32}$`)
 
 // Status implements [delivery.StatusChecker] for message (SM…, MM…) and
 // call (CA…) ids.

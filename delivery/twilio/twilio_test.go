@@ -286,6 +286,31 @@ func TestStatus(t *testing.T) {
 	}
 }
 
+// TestStatusUppercaseIDs: Twilio's id patterns allow uppercase hex, so a
+// lookup of such an id reaches the API instead of stopping at once.
+func TestStatusUppercaseIDs(t *testing.T) {
+	t.Parallel()
+	f := fake(t)
+	f.UpperIDs = true
+	s := sender(t, config(f))
+	ctx := context.Background()
+	msg, err := s.Send(ctx, sms())
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := s.Send(ctx, voice())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ToUpper(msg.ID) != msg.ID || strings.ToUpper(call.ID) != call.ID {
+		t.Fatalf("ids %q %q are not uppercase", msg.ID, call.ID)
+	}
+	sendertest.CheckStatus(t, s, []sendertest.Lookups{
+		{ID: msg.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
+	})
+}
+
 func TestNew(t *testing.T) {
 	t.Parallel()
 	good := Config{AccountSID: fakeapi.TwilioAccountSID, AuthToken: fakeapi.TwilioAuthToken, From: fakeapi.From}

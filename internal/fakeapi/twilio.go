@@ -39,7 +39,19 @@ type Twilio struct {
 	// Landlines lists numbers that cannot take SMS: messages to them are
 	// refused with 21614; calls go through.
 	Landlines []string
+	// UpperIDs makes message and call ids use uppercase hex digits, which
+	// the OpenAPI description's id patterns ([0-9a-fA-F]{32}) allow.
+	UpperIDs bool
 	store
+}
+
+// sid returns a new id with the prefix, in the configured letter case.
+func (f *Twilio) sid(prefix string) string {
+	h := randHex(32)
+	if f.UpperIDs {
+		h = strings.ToUpper(h)
+	}
+	return prefix + h
 }
 
 // NewTwilio starts a fake Twilio API with the default credentials.
@@ -51,7 +63,7 @@ func NewTwilio() *Twilio {
 
 var (
 	twilioCreate = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)\.json$`)
-	twilioFetch  = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)/((?:SM|MM|CA)[0-9a-f]{32})\.json$`)
+	twilioFetch  = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)/((?:SM|MM|CA)[0-9a-fA-F]{32})\.json$`)
 )
 
 // twilioErrors are the messages of the codes the fake answers with.
@@ -134,7 +146,7 @@ func (f *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 	case f.Verified != nil && !contains(f.Verified, to):
 		f.fail(w, 400, 21608, fmt.Sprintf("The number %s is unverified. Trial accounts cannot send messages to unverified numbers; verify %s at twilio.com/user/account/phone-numbers/verified, or purchase a Twilio number to send messages to unverified numbers.", to, to))
 	default:
-		m := &message{id: "SM" + randHex(32), to: to, from: from, body: body, kind: "Messages"}
+		m := &message{id: f.sid("SM"), to: to, from: from, body: body, kind: "Messages"}
 		f.add(m)
 		status := "queued"
 		if svc != "" {
@@ -164,7 +176,7 @@ func (f *Twilio) createCall(w http.ResponseWriter, r *http.Request) {
 	case f.Verified != nil && !contains(f.Verified, to):
 		f.fail(w, 400, 21219, fmt.Sprintf("The number %s is unverified. Trial accounts may only make calls to verified numbers.", to))
 	default:
-		m := &message{id: "CA" + randHex(32), to: to, from: from, body: twiml, kind: "Calls"}
+		m := &message{id: f.sid("CA"), to: to, from: from, body: twiml, kind: "Calls"}
 		f.add(m)
 		writeJSON(w, http.StatusCreated, f.callJSON(m, "queued"))
 	}

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
@@ -21,8 +22,25 @@ func BaseURL(provider, field, raw, def string) (*url.URL, error) {
 }
 
 // Join returns base with path appended (base may itself have a path).
+// When base already ends in path's first segment, the API version as in
+// Telnyx's documented server URL https://api.telnyx.com/v2, that segment
+// is not repeated: base .../v2 and path /v2/messages give .../v2/messages.
 func Join(base *url.URL, path string) string {
-	return base.JoinPath(path).String()
+	return base.JoinPath(trimVersion(base.Path, path)).String()
+}
+
+// trimVersion drops path's first segment when basePath ends in it.
+func trimVersion(basePath, path string) string {
+	rest := strings.TrimPrefix(path, "/")
+	first, tail, ok := strings.Cut(rest, "/")
+	if !ok || first == "" {
+		return path
+	}
+	last := strings.TrimSuffix(basePath, "/")
+	if i := strings.LastIndex(last, "/"); i >= 0 && last[i+1:] == first {
+		return "/" + tail
+	}
+	return path
 }
 
 // Timeout returns d, or delivery.DefaultTimeout when d is zero or negative.

@@ -180,3 +180,45 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinVersionedBase(t *testing.T) {
+	for _, tc := range []struct{ base, path, want string }{
+		{"https://api.telnyx.com", "/v2/messages", "https://api.telnyx.com/v2/messages"},
+		{"https://api.telnyx.com/v2", "/v2/messages", "https://api.telnyx.com/v2/messages"},
+		{"https://api.telnyx.com/v2/", "/v2/messages", "https://api.telnyx.com/v2/messages"},
+		{"https://api.plivo.com/v1", "/v1/Account/X/Message/", "https://api.plivo.com/v1/Account/X/Message/"},
+		{"http://127.0.0.1:9/proxy", "/v2/messages", "http://127.0.0.1:9/proxy/v2/messages"},
+		{"http://127.0.0.1:9/v2x", "/v2/messages", "http://127.0.0.1:9/v2x/v2/messages"},
+	} {
+		u, _ := url.Parse(tc.base)
+		if got := Join(u, tc.path); got != tc.want {
+			t.Errorf("Join(%q, %q) = %q, want %q", tc.base, tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestRewriteVersionedBase(t *testing.T) {
+	var got string
+	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = r.URL.String()
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+	})
+	for _, tc := range []struct{ base, want string }{
+		{"http://127.0.0.1:9", "http://127.0.0.1:9/2010-04-01/Accounts/AC1/Messages.json"},
+		{"http://127.0.0.1:9/2010-04-01", "http://127.0.0.1:9/2010-04-01/Accounts/AC1/Messages.json"},
+		{"http://127.0.0.1:9/proxy", "http://127.0.0.1:9/proxy/2010-04-01/Accounts/AC1/Messages.json"},
+	} {
+		base, _ := url.Parse(tc.base)
+		req, _ := http.NewRequest(http.MethodGet, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json", nil)
+		if _, err := (&Rewrite{Base: base, Next: next}).RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("base %q: request went to %q, want %q", tc.base, got, tc.want)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

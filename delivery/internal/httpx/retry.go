@@ -172,6 +172,14 @@ func (t *Rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	u := *req.URL
 	u.Scheme, u.Host = t.Base.Scheme, t.Base.Host
 	if prefix := strings.TrimSuffix(t.Base.Path, "/"); prefix != "" {
+		// A base ending in the API version (".../2010-04-01") does not
+		// repeat it.
+		if p := trimVersion(prefix, u.Path); p != u.Path {
+			u.Path = p
+			if u.RawPath != "" {
+				u.RawPath = trimVersion(prefix, u.RawPath)
+			}
+		}
 		u.Path = prefix + u.Path
 		if u.RawPath != "" {
 			u.RawPath = strings.TrimSuffix(t.Base.EscapedPath(), "/") + u.RawPath
