@@ -1,6 +1,9 @@
 package delivery
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // StatusChecker is implemented by senders that can look up what became of
 // a message they sent: whether it reached the phone. It is an optional
@@ -27,10 +30,19 @@ const (
 	// StateFailed: the message will not be delivered (undelivered,
 	// rejected, expired; a call busy, unanswered or failed).
 	StateFailed State = "failed"
+	// StateUnknown: the provider has said its last word and it is neither:
+	// the carrier did not confirm delivery (Telnyx delivery_unconfirmed).
+	// The message may well have arrived.
+	StateUnknown State = "unknown"
 )
 
 // Final reports whether the state can no longer change.
-func (s State) Final() bool { return s == StateDelivered || s == StateFailed }
+func (s State) Final() bool { return s == StateDelivered || s == StateFailed || s == StateUnknown }
+
+// ErrStatusUnknown is returned, wrapped, by a [StatusChecker] that cannot
+// look a message up at all although the provider accepted it (an answer
+// that carried no id): whether it was delivered is unknown, not failed.
+var ErrStatusUnknown = errors.New("delivery cannot be looked up")
 
 // DeliveryStatus is what a provider says about a message it accepted.
 type DeliveryStatus struct {

@@ -36,7 +36,8 @@ const exitCodesHelp = `Exit codes:
   6  delivery failed: the provider did not accept the message
   7  store error: the store is damaged, busy or unreadable
   8  not delivered (send --wait): the provider reported a failed delivery, or
-     no final status came within --wait-timeout
+     cannot say whether it was delivered ("delivery": "unknown"), or no final
+     status came within --wait-timeout
 
 Sending to several numbers exits with the worst outcome, in this order:
 7, 2, 6, 8, 5, 4, 0.`

@@ -68,7 +68,10 @@ func (s *scriptFakes) close() {
 // Options: trial=NUMBER (the account may only send to these numbers),
 // invalid=NUMBER (refused as not valid), undeliverable=NUMBER:CODE (the
 // delivery status fails), landline=NUMBER (twilio: SMS refused, calls
-// go through), nobalance=true (messagebird).
+// go through), nobalance=true (messagebird), callsids=true (telnyx: calls
+// answer with a call_sid, the older shape), unconfirmed=NUMBER (telnyx:
+// ends in delivery_unconfirmed), lag=N (telnyx: the first N lookups of a
+// message answer 404).
 func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fake start|fail|requests|code NAME ...")
@@ -159,7 +162,9 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 	var (
 		trial, invalid, landline []string
 		undeliverable            = map[string]string{}
-		noBalance                bool
+		noBalance, callSIDs      bool
+		unconfirmed              []string
+		lag                      int
 	)
 	for _, o := range opts {
 		k, v, ok := strings.Cut(o, "=")
@@ -178,6 +183,14 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 			undeliverable[n] = code
 		case "nobalance":
 			noBalance = v == "true"
+		case "callsids":
+			callSIDs = v == "true"
+		case "unconfirmed":
+			unconfirmed = append(unconfirmed, v)
+		case "lag":
+			n, err := strconv.Atoi(v)
+			ts.Check(err)
+			lag = n
 		default:
 			ts.Fatalf("fake start: unknown option %q", k)
 		}
@@ -190,6 +203,7 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 	case "telnyx":
 		f := fakeapi.NewTelnyx()
 		f.Verified, f.Invalid, f.Undeliverable = trial, invalid, undeliverable
+		f.CallSIDs, f.Unconfirmed, f.Lag = callSIDs, unconfirmed, lag
 		return f
 	case "plivo":
 		f := fakeapi.NewPlivo()

@@ -142,7 +142,11 @@ func (p *sendPrinter) result(o outcome, batch bool) {
 		if p.json {
 			writeJSON(p.a.stdout, sendResultJSON(o))
 		}
-		fmt.Fprintf(p.a.stderr, "otp: %s: not delivered: %s\n", o.to, undelivered(o))
+		verdict := "not delivered"
+		if deliveryUnknown(o) {
+			verdict = "delivery unknown"
+		}
+		fmt.Fprintf(p.a.stderr, "otp: %s: %s: %s\n", o.to, verdict, undelivered(o))
 	case p.json:
 		writeJSON(p.a.stdout, sendResultJSON(o))
 	case o.waited:
@@ -170,11 +174,21 @@ func sendResultJSON(o outcome) sendJSON {
 			out.DeliveryError = errorMessage(o.waitErr)
 		case o.status.State == delivery.StateDelivered:
 			out.Delivery = "delivered"
+		case o.status.State == delivery.StateUnknown:
+			out.DeliveryError = problem(o.status)
 		default:
 			out.Delivery, out.DeliveryError = "failed", problem(o.status)
 		}
 	}
 	return out
+}
+
+// deliveryUnknown reports whether the provider cannot say whether a message
+// waited on arrived: it accepted the message but gave nothing to look up
+// (delivery.ErrStatusUnknown), or its last word is neither delivered nor
+// failed (delivery.StateUnknown). That is not "not delivered".
+func deliveryUnknown(o outcome) bool {
+	return errors.Is(o.waitErr, delivery.ErrStatusUnknown) || o.waitErr == nil && o.status.State == delivery.StateUnknown
 }
 
 // undelivered says why a message waited on was not delivered.

@@ -227,7 +227,7 @@ func (s *Sender) TeXML(text string) string {
 // ErrNoCallSID is returned, wrapped, by [Sender.Status] for a call whose
 // answer carried no call sid (TeXML's documented answer has none): the
 // call was placed, but what became of it cannot be looked up.
-var ErrNoCallSID = errors.New("the call was placed but Telnyx gave no call sid, so its delivery is unknown")
+var ErrNoCallSID = fmt.Errorf("%w: the call was placed but Telnyx gave no call sid", delivery.ErrStatusUnknown)
 
 var (
 	messageID = regexp.MustCompile(`^[0-9a-fA-F-]{36}$`)
@@ -245,7 +245,7 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	case messageID.MatchString(id):
 		var out messageResponse
 		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/v2/messages/"+id)}, &out); err != nil {
-			return delivery.DeliveryStatus{}, err
+			return delivery.DeliveryStatus{}, notYet(err)
 		}
 		if out.Data == nil || len(out.Data.To) == 0 {
 			return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no recipient status", Name, httpx.ErrUnreadable)
@@ -264,11 +264,25 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 		var out callResponse
 		u := httpx.Join(s.base, "/v2/texml/Accounts/"+url.PathEscape(s.cfg.AccountSID)+"/Calls/"+url.PathEscape(id))
 		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out); err != nil {
-			return delivery.DeliveryStatus{}, err
+			return delivery.DeliveryStatus{}, notYet(err)
 		}
 		return callStatus(out.Status), nil
 	}
 	return delivery.DeliveryStatus{}, fmt.Errorf("%s: %q is not a Telnyx message id or call sid", Name, id)
+}
+
+// notYet marks a 404 from a lookup as one that may pass: Telnyx's lookups
+// are eventually consistent (its API description says so of calls), so a
+// message or call just sent may not be found for a moment. delivery.Wait
+// looks again at its next interval, within the caller's deadline.
+func notYet(err error) error {
+	var pe *delivery.ProviderError
+	if errors.As(err, &pe) && pe.HTTPStatus == http.StatusNotFound && !pe.Retryable {
+		cp := *pe
+		cp.Retryable = true
+		return &cp
+	}
+	return err
 }
 
 func messageStatus(raw string) delivery.DeliveryStatus {
@@ -279,7 +293,8 @@ func messageStatus(raw string) delivery.DeliveryStatus {
 	case "sending_failed", "delivery_failed", "expired":
 		st.State = delivery.StateFailed
 	case "delivery_unconfirmed":
-		st.State = delivery.StateFailed
+		// Not a failure: the carrier sent no receipt, the phone may have it.
+		st.State = delivery.StateUnknown
 		st.Error = "the carrier did not confirm delivery"
 	}
 	return st

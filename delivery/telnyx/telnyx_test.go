@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -141,7 +140,9 @@ func TestSendVoice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(rc.ID, "v3:") || rc.Status != "queued" {
+			// The API description's answer carries no call sid: a placed call
+			// with no id to look up.
+			if rc.ID != "" || rc.Status != "queued" {
 				t.Errorf("receipt = %+v", rc)
 			}
 			r := f.Last()
@@ -265,6 +266,7 @@ func TestStatus(t *testing.T) {
 	t.Parallel()
 	f := fake(t)
 	f.Undeliverable["+12015550142"] = "40001"
+	f.CallSIDs = true // the older answer, with a call sid to look up
 	s := sender(t, config(f))
 	ctx := context.Background()
 	ok, err := s.Send(ctx, sms())
@@ -355,5 +357,35 @@ func TestDetailOnlyError(t *testing.T) {
 	pe := parseError(404, []byte(`{"errors":[{"detail":"Call not found."}]}`))
 	if pe == nil || pe.Message != "Call not found." {
 		t.Fatalf("parseError = %+v, want message %q", pe, "Call not found.")
+	}
+}
+
+// TestStatusEventualAndUnconfirmed: a lookup right after the send may not
+// find the message yet (404), which Wait treats as "look again", not as a
+// failure; delivery_unconfirmed is an unknown outcome, not a failed one.
+func TestStatusEventualAndUnconfirmed(t *testing.T) {
+	t.Parallel()
+	f := fake(t)
+	f.Lag = 2
+	f.Unconfirmed = []string{"+12015550143"}
+	s := sender(t, config(f))
+	ctx := context.Background()
+	msg := sms()
+	msg.To = "+12015550143"
+	rc, err := s.Send(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Status(ctx, rc.ID)
+	var pe *delivery.ProviderError
+	if !errors.As(err, &pe) || pe.HTTPStatus != http.StatusNotFound || !pe.Retryable {
+		t.Fatalf("first lookup: %v, want a retryable 404", err)
+	}
+	st, err := delivery.Wait(ctx, s, rc.ID, delivery.WaitOptions{Interval: time.Millisecond})
+	if err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+	if st.State != delivery.StateUnknown || st.Raw != "delivery_unconfirmed" || st.Error == "" {
+		t.Errorf("status %+v, want unknown (delivery_unconfirmed)", st)
 	}
 }

@@ -35,6 +35,16 @@ type Telnyx struct {
 	// Invalid lists well-formed numbers the API refuses as not valid
 	// (40310 for messages, 10016 for calls).
 	Invalid []string
+	// Unconfirmed lists destinations whose messages end in
+	// delivery_unconfirmed: the carrier sent no receipt.
+	Unconfirmed []string
+	// CallSIDs makes call creation answer with a call_sid, as some older
+	// answers did. By default the fake answers as the API description's
+	// InitiateCallResult: {"from","status","to"}, with no id.
+	CallSIDs bool
+	// Lag is how many lookups of a new message or call answer 404 before
+	// it is found: the API's lookups are eventually consistent.
+	Lag int
 	store
 }
 
@@ -172,16 +182,18 @@ func (f *Telnyx) messageJSON(m *message, status, errCode string) string {
 
 func (f *Telnyx) getMessage(w http.ResponseWriter, id string) {
 	m, ok := f.fetch(id, "sms")
-	if !ok {
+	if !ok || m.fetches <= f.Lag {
 		f.fail(w, http.StatusNotFound, telnyxErr{"10005", "Resource not found", "The requested resource or URL could not be found.", ""})
 		return
 	}
 	code, bad := f.Undeliverable[m.to]
 	switch {
-	case m.fetches < 2:
+	case m.fetches-f.Lag < 2:
 		writeJSON(w, 200, f.messageJSON(&m, "sent", ""))
 	case bad:
 		writeJSON(w, 200, f.messageJSON(&m, "delivery_failed", code))
+	case contains(f.Unconfirmed, m.to):
+		writeJSON(w, 200, f.messageJSON(&m, "delivery_unconfirmed", ""))
 	default:
 		writeJSON(w, 200, f.messageJSON(&m, "delivered", ""))
 	}
@@ -211,19 +223,23 @@ func (f *Telnyx) call(w http.ResponseWriter, in map[string]any) {
 	default:
 		m := &message{id: "v3:" + randHex(40), to: to, from: from, body: texml, kind: "call"}
 		f.add(m)
-		b, _ := json.Marshal(map[string]string{"call_sid": m.id, "from": from, "to": to, "status": "queued"})
+		answer := map[string]string{"from": from, "to": to, "status": "queued"}
+		if f.CallSIDs {
+			answer["call_sid"] = m.id
+		}
+		b, _ := json.Marshal(answer)
 		writeJSON(w, 200, string(b))
 	}
 }
 
 func (f *Telnyx) getCall(w http.ResponseWriter, sid string) {
 	m, ok := f.fetch(sid, "call")
-	if !ok {
+	if !ok || m.fetches <= f.Lag {
 		f.fail(w, http.StatusNotFound, telnyxErr{"10005", "Resource not found", "The requested resource or URL could not be found.", ""})
 		return
 	}
 	status := "ringing"
-	if m.fetches >= 2 {
+	if m.fetches-f.Lag >= 2 {
 		status = "completed"
 		if _, bad := f.Undeliverable[m.to]; bad {
 			status = "no-answer"
