@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
@@ -80,7 +79,7 @@ func (s *Sender) append(line []byte) error {
 		return err
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockAppend(f); err != nil {
 		return fmt.Errorf("lock %s: %w", s.path, err)
 	}
 	_, err = f.Write(line)

@@ -35,7 +35,10 @@
 // operations are grouped into one transaction and one fsync (group
 // commit), and a lone operation is not delayed.
 //
-// The package works on Unix systems (it relies on flock).
+// The lock is flock(2) on Unix systems and LockFileEx on Windows. The data
+// file, key and lock are opened without following symbolic links, and on
+// Unix a file owned by another user or writable by others is refused
+// ([ErrInsecure]).
 package filestore
 
 import (
@@ -53,6 +56,7 @@ import (
 
 	"github.com/otpkit/otpkit/store"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 const (
@@ -128,6 +132,12 @@ func DefaultPath() (string, error) {
 // is not an otpkit store fails with an error wrapping [store.ErrCorrupt],
 // and is not modified. A nil opts means the defaults.
 func Open(path string, opts *Options) (*Store, error) {
+	return OpenContext(context.Background(), path, opts)
+}
+
+// OpenContext is [Open] whose wait for the lock also ends when ctx is done
+// (a SIGINT, a cancelled request), with an error wrapping ctx.Err().
+func OpenContext(ctx context.Context, path string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -142,7 +152,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), directoryMode); err != nil {
 		return nil, fmt.Errorf("filestore: %w", err)
 	}
-	lock, err := lockFile(path+".lock", o.LockTimeout)
+	lock, err := lockFile(ctx, path+".lock", o.LockTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("filestore: %s: %w", path, err)
 	}
@@ -167,11 +177,13 @@ func (s *Store) openDB(o Options, deadline time.Time) (*bolt.DB, error) {
 		NoSync:       o.NoSync,
 	}
 	fresh := true
-	info, err := os.Stat(s.path)
+	info, err := os.Lstat(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, fmt.Errorf("filestore: %w", err)
+	case info.Mode()&os.ModeSymlink != 0:
+		return nil, fmt.Errorf("filestore: %s %w: %w", s.path, errSymlink, ErrInsecure)
 	case !info.Mode().IsRegular():
 		return nil, fmt.Errorf("filestore: %s: not a regular file", s.path)
 	case info.Size() > 0:
@@ -262,7 +274,7 @@ func (s *Store) boltOpen(bo *bolt.Options) (db *bolt.DB, err error) {
 	var file *os.File
 	o := *bo
 	o.OpenFile = func(name string, flag int, mode os.FileMode) (*os.File, error) {
-		f, err := os.OpenFile(name, flag, mode)
+		f, err := openNoFollow(name, flag, mode)
 		file = f
 		return f, err
 	}
@@ -282,7 +294,9 @@ func (s *Store) openError(err error) error {
 	switch {
 	case errors.Is(err, store.ErrCorrupt):
 		return err
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, ErrInsecure):
+		return fmt.Errorf("filestore: %w", err)
+	case errors.Is(err, berrors.ErrTimeout):
 		return fmt.Errorf("filestore: %s: %w (locked by a program other than otpkit)", s.path, ErrBusy)
 	case errors.As(err, &pe):
 		return fmt.Errorf("filestore: %w", err)

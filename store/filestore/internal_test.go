@@ -16,6 +16,7 @@ import (
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/memstore"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -59,7 +60,7 @@ func TestBatchIsolatesFailures(t *testing.T) {
 		{"key too long for bbolt", func(s *Store) *op {
 			var res store.IssueResult
 			return issueOp(strings.Repeat("9", bolt.MaxKeySize+1), &res)
-		}, bolt.ErrKeyTooLarge},
+		}, berrors.ErrKeyTooLarge},
 		{"cancelled context", func(s *Store) *op {
 			var res store.IssueResult
 			o := issueOp("+12015550199", &res)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -53,7 +54,12 @@ func loadKey(path string) ([]byte, error) {
 }
 
 func readKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	f, err := openNoFollow(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4*keySize))
 	if err != nil {
 		return nil, err
 	}

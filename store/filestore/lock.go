@@ -1,10 +1,10 @@
 package filestore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -12,21 +12,27 @@ import (
 // store open for longer than Options.LockTimeout.
 var ErrBusy = errors.New("store is in use by another process")
 
-// lockFile opens (creating, mode 0600) the lock file at path and takes an
-// exclusive flock on it, waiting up to timeout. The wait is a blocking
-// flock, so the kernel wakes us the moment the holder lets go; it runs in a
-// goroutine so the timeout can end it. If the timeout wins, that goroutine
-// releases the lock as soon as it gets it.
-func lockFile(path string, timeout time.Duration) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+// errWouldBlock is returned by tryLock when another process holds the lock.
+var errWouldBlock = errors.New("lock held by another process")
+
+// lockFile opens (creating, mode 0600, never following a symbolic link) the
+// lock file at path and takes an exclusive lock on it, waiting up to
+// timeout or until ctx is done. The wait is a blocking lock (flock on Unix,
+// LockFileEx on Windows), so the kernel wakes us the moment the holder lets
+// go; it runs in a goroutine so the timeout or ctx can end it. If they win,
+// that goroutine releases the lock as soon as it gets it.
+func lockFile(ctx context.Context, path string, timeout time.Duration) (*os.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := openLockFile(path)
 	if err != nil {
 		return nil, err
 	}
-	fd := int(f.Fd())
-	switch err := flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); {
+	switch err := tryLock(f); {
 	case err == nil:
 		return f, nil
-	case !errors.Is(err, syscall.EWOULDBLOCK):
+	case !errors.Is(err, errWouldBlock):
 		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	case timeout < 0:
@@ -34,9 +40,18 @@ func lockFile(path string, timeout time.Duration) (*os.File, error) {
 		return nil, ErrBusy
 	}
 	got := make(chan error, 1)
-	go func() { got <- flock(fd, syscall.LOCK_EX) }()
+	go func() { got <- waitLock(f) }()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	giveUp := func() {
+		go func() {
+			if <-got == nil {
+				unlockFile(f)
+			} else {
+				f.Close()
+			}
+		}()
+	}
 	select {
 	case err := <-got:
 		if err != nil {
@@ -45,28 +60,16 @@ func lockFile(path string, timeout time.Duration) (*os.File, error) {
 		}
 		return f, nil
 	case <-timer.C:
-		go func() {
-			if <-got == nil {
-				unlockFile(f)
-			} else {
-				f.Close()
-			}
-		}()
+		giveUp()
 		return nil, fmt.Errorf("%w (waited %v)", ErrBusy, timeout)
-	}
-}
-
-// flock is syscall.Flock, retried if a signal interrupts it.
-func flock(fd, how int) error {
-	for {
-		if err := syscall.Flock(fd, how); !errors.Is(err, syscall.EINTR) {
-			return err
-		}
+	case <-ctx.Done():
+		giveUp()
+		return nil, fmt.Errorf("waiting for the lock: %w", ctx.Err())
 	}
 }
 
 // unlockFile releases the lock taken by lockFile and closes the file.
 func unlockFile(f *os.File) {
-	flock(int(f.Fd()), syscall.LOCK_UN)
+	unlock(f)
 	f.Close()
 }

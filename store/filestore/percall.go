@@ -55,7 +55,7 @@ func (p *PerCall) with(ctx context.Context, fn func(*Store) error) error {
 	if closed {
 		return store.ErrClosed
 	}
-	s, err := Open(p.path, &p.opts)
+	s, err := OpenContext(ctx, p.path, &p.opts)
 	if err != nil {
 		return err
 	}
