@@ -59,6 +59,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,8 +131,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 		o, err := redis.ParseURL(url)
 		if err != nil {
-			// The URL may hold a password: do not repeat it.
-			return nil, fmt.Errorf("redis store: bad url: %w", err)
+			return nil, badURL(url, err)
 		}
 		s.client, s.owned = redis.NewClient(o), true
 		where = o.Addr
@@ -288,4 +288,32 @@ func (s *Store) Close() error {
 		}
 	})
 	return s.errc
+}
+
+// badURL reports a URL that cannot be used without repeating it: it may
+// hold a password, and the parser's errors quote the whole URL (and, for a
+// bad %-escape, part of it). Only the kind of mistake is said.
+func badURL(raw string, err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		what := "it cannot be parsed"
+		var esc neturl.EscapeError
+		var host neturl.InvalidHostError
+		switch {
+		case errors.As(ue.Err, &esc):
+			what = "it has a bad %-escape"
+		case errors.As(ue.Err, &host):
+			what = "its host is not valid"
+		case strings.Contains(ue.Err.Error(), "port"):
+			what = "its port is not valid"
+		}
+		return fmt.Errorf("redis store: bad url (not shown, it may hold a password): %s", what)
+	}
+	msg := err.Error()
+	if u, perr := neturl.Parse(raw); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "[redacted]")
+		}
+	}
+	return fmt.Errorf("redis store: bad url (not shown, it may hold a password): %s", strings.ReplaceAll(msg, raw, "[url]"))
 }
