@@ -61,6 +61,10 @@ const (
 	DefaultAppName     = "otpkit"
 )
 
+// MaxDuration bounds every duration of [Options] (ten years), so that no
+// expiry, lock or window can wrap a store's clock.
+const MaxDuration = 10 * 365 * 24 * time.Hour
+
 // MinSecretLength is the least length of Options.Secret.
 const MinSecretLength = 16
 
@@ -205,6 +209,16 @@ func prepare(opts Options) (*Service, error) {
 	}
 	if s.policy.MaxSends > 0 && s.policy.SendWindow <= 0 {
 		return nil, fmt.Errorf("%w: a send limit needs a send window", ErrInvalidOptions)
+	}
+	// Stores keep times as Unix nanoseconds: a duration of centuries would
+	// wrap them (a lock that ends before it began is no lock).
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"ttl", opts.TTL}, {"lockout", s.policy.Lockout}, {"resend_after", s.policy.ResendAfter}, {"send_window", s.policy.SendWindow}} {
+		if d.v > MaxDuration {
+			return nil, fmt.Errorf("%w: %s %v is longer than %v", ErrInvalidOptions, d.name, d.v, MaxDuration)
+		}
 	}
 	var err error
 	if s.smsTmpl, err = parseTemplate("sms", opts.SMSTemplate); err != nil {

@@ -6,11 +6,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/otpkit/otpkit/internal/testclock"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpkit/otpkit/delivery/console"
+	"github.com/otpkit/otpkit/internal/testclock"
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/otp"
@@ -418,5 +421,22 @@ func TestHumanDuration(t *testing.T) {
 		if got := otp.HumanDuration(d); got != want {
 			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestDurationBounds: a lockout of millions of hours would wrap the file
+// store's int64 nanoseconds and turn the lock off; it is refused instead.
+func TestDurationBounds(t *testing.T) {
+	for _, o := range []otp.Options{
+		{Lockout: 2_100_000 * time.Hour}, {TTL: otp.MaxDuration + time.Second},
+		{ResendAfter: 200 * 365 * 24 * time.Hour}, {SendWindow: otp.MaxDuration * 2},
+	} {
+		o.Secret = []byte("0123456789abcdef")
+		if _, err := otp.New(memstore.New(), console.New(io.Discard), o); !errors.Is(err, otp.ErrInvalidOptions) {
+			t.Errorf("%+v: %v, want ErrInvalidOptions", o, err)
+		}
+	}
+	if _, err := otp.New(memstore.New(), console.New(io.Discard), otp.Options{Secret: []byte("0123456789abcdef"), Lockout: otp.MaxDuration}); err != nil {
+		t.Errorf("a lockout of MaxDuration: %v", err)
 	}
 }
