@@ -187,6 +187,9 @@ func (s *Store) openDB(o Options, deadline time.Time) (*bolt.DB, error) {
 	case !info.Mode().IsRegular():
 		return nil, fmt.Errorf("filestore: %s: not a regular file", s.path)
 	case info.Size() > 0:
+		if err := checkPages(s.path, info.Size()); err != nil {
+			return nil, err
+		}
 		if fresh, err = s.inspect(bo, info.Size()); err != nil {
 			return nil, err
 		}
