@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -103,6 +104,16 @@ func TestDamagedStoreCLI(t *testing.T) {
 			writeFile(t, path, b)
 			return brokenNumber(t, path, records)
 		}, "store is damaged"},
+		{"a freelist count of 0x7fffffff (the memory bomb)", func(t *testing.T, path string) string {
+			b := bytes.Clone(good)
+			for _, meta := range []int{0, 4096} { // both meta pages' freelist
+				fl := binary.LittleEndian.Uint64(b[meta+48:])
+				binary.LittleEndian.PutUint16(b[fl*4096+10:], 0xFFFF)
+				binary.LittleEndian.PutUint64(b[fl*4096+16:], 0x7fffffff)
+			}
+			writeFile(t, path, b)
+			return number(1)
+		}, "freelist"},
 		{"a damaged key file", func(t *testing.T, path string) string {
 			writeFile(t, path, good)
 			writeFile(t, path+".key", []byte("not a key\n"))
