@@ -76,7 +76,7 @@ func BenchmarkSendVerify(b *testing.B) {
 		for _, goroutines := range []int{1, 64} {
 			b.Run(fmt.Sprintf("store=%s/goroutines=%d", bs.name, goroutines), func(b *testing.B) {
 				sender := &capture{}
-				svc, err := otp.New(bs.open(b), sender, otp.Options{Secret: secret})
+				svc, err := otp.New(context.Background(), bs.open(b), sender, otp.Options{Secret: secret})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -91,7 +91,7 @@ func newRouted(t *testing.T, sender delivery.Sender, opts otp.Options) *otp.Serv
 	t.Helper()
 	clk := newClock()
 	opts.Now, opts.Secret = clk.now, secret()
-	svc, err := otp.New(memstore.New(), sender, opts)
+	svc, err := otp.New(context.Background(), memstore.New(), sender, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

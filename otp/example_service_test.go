@@ -34,7 +34,7 @@ func (b *inbox) last() delivery.Message {
 func ExampleService() {
 	ctx := context.Background()
 	phone := &inbox{}
-	svc, err := otp.New(memstore.New(), phone, otp.Options{AppName: "Example"})
+	svc, err := otp.New(context.Background(), memstore.New(), phone, otp.Options{AppName: "Example"})
 	if err != nil {
 		fmt.Println(err)
 		return

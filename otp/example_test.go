@@ -93,7 +93,7 @@ func ExampleHumanDuration() {
 func ExampleService_Send_cooldown() {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	svc, err := otp.New(memstore.New(), console.New(io.Discard), otp.Options{
+	svc, err := otp.New(context.Background(), memstore.New(), console.New(io.Discard), otp.Options{
 		ResendAfter: 30 * time.Second,
 		Now:         func() time.Time { return now },
 	})

@@ -5,7 +5,7 @@
 // A [Service] ties a [store.Store] (where pending codes and limits live) to a
 // [delivery.Sender] (how messages reach phones):
 //
-//	svc, err := otp.New(memstore.New(), console.New(os.Stderr), otp.Options{})
+//	svc, err := otp.New(ctx, memstore.New(), console.New(os.Stderr), otp.Options{})
 //	res, err := svc.Send(ctx, "+1 201 555 0123", delivery.SMS)
 //	...
 //	_, err = svc.Verify(ctx, "+12015550123", typed)
@@ -125,9 +125,12 @@ func withDefaults[T int | time.Duration](v, def T) T {
 }
 
 // New returns a Service that keeps codes in st and delivers them with
-// sender. It checks opts and the templates; errors wrap ErrInvalidOptions
-// (or ErrStore, if the store cannot give its secret).
-func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error) {
+// sender. It checks opts and the templates, and may read the store: the key
+// a store keeps ([store.SecretKeeper]) and the fingerprint of the key its
+// codes were hashed with ([store.KeyChecker]). Errors wrap
+// ErrInvalidOptions, or ErrStore (the store cannot give its secret, or its
+// codes were hashed with another key: store.ErrKeyMismatch).
+func New(ctx context.Context, st store.Store, sender delivery.Sender, opts Options) (*Service, error) {
 	if st == nil || sender == nil {
 		return nil, fmt.Errorf("%w: a store and a sender are required", ErrInvalidOptions)
 	}
@@ -141,14 +144,27 @@ func New(st store.Store, sender delivery.Sender, opts Options) (*Service, error)
 		if !ok {
 			return nil, fmt.Errorf("%w: a secret is required with this store", ErrInvalidOptions)
 		}
-		if s.secret, err = keeper.Secret(context.Background()); err != nil {
+		if s.secret, err = keeper.Secret(ctx); err != nil {
 			return nil, fmt.Errorf("%w: secret: %w", ErrStore, err)
 		}
 		if len(s.secret) < MinSecretLength {
 			return nil, fmt.Errorf("%w: the store's secret is shorter than %d bytes", ErrStore, MinSecretLength)
 		}
 	}
+	if kc, ok := st.(store.KeyChecker); ok {
+		if err := kc.CheckKey(ctx, s.keyFingerprint()); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStore, err)
+		}
+	}
 	return s, nil
+}
+
+// keyFingerprint identifies the secret without revealing it: an HMAC of a
+// fixed label under it, cut to 16 bytes.
+func (s *Service) keyFingerprint() []byte {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte("otpkit key fingerprint v1"))
+	return m.Sum(nil)[:16]
 }
 
 // Validate checks options as [New] does, without a store: programs call it

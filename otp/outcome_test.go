@@ -31,7 +31,7 @@ func TestCutOffSendIsNotRefunded(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := newClock()
-		svc, err := otp.New(memstore.New(), ws, otp.Options{Secret: secret(), Now: clk.now})
+		svc, err := otp.New(context.Background(), memstore.New(), ws, otp.Options{Secret: secret(), Now: clk.now})
 		if err != nil {
 			t.Fatal(err)
 		}

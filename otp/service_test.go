@@ -75,7 +75,7 @@ func newFixture(t *testing.T, opts otp.Options) *fixture {
 	if opts.Secret == nil {
 		opts.Secret = secret()
 	}
-	svc, err := otp.New(f.store, f.out, opts)
+	svc, err := otp.New(context.Background(), f.store, f.out, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +132,14 @@ func TestCodeIsNotStored(t *testing.T) {
 	if bytes.Contains(rec.Hash, []byte(code)) || bytes.Equal(rec.Hash, plain[:]) || len(rec.Hash) != 32 {
 		t.Fatalf("stored hash %x reveals the code", rec.Hash)
 	}
-	// Another secret cannot verify it: the hash is keyed.
-	other, err := otp.New(f.store, f.out, otp.Options{Secret: []byte("another secret, 16+ bytes"), Now: f.clk.now})
+	// Another secret cannot verify it: the hash is keyed. A store that
+	// keeps the key's fingerprint refuses the other secret outright...
+	_, err = otp.New(context.Background(), f.store, f.out, otp.Options{Secret: []byte("another secret, 16+ bytes"), Now: f.clk.now})
+	if !errors.Is(err, otp.ErrStore) || !errors.Is(err, store.ErrKeyMismatch) {
+		t.Fatalf("New under another secret: %v, want ErrStore and ErrKeyMismatch", err)
+	}
+	// ...and one that does not gets a wrong code.
+	other, err := otp.New(context.Background(), noKeyCheck{f.store}, f.out, otp.Options{Secret: []byte("another secret, 16+ bytes"), Now: f.clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +147,9 @@ func TestCodeIsNotStored(t *testing.T) {
 		t.Fatalf("Verify under another secret: %v, want ErrWrongCode", err)
 	}
 }
+
+// noKeyCheck hides a store's KeyChecker.
+type noKeyCheck struct{ store.Store }
 
 func TestWrongTriesAndLockout(t *testing.T) {
 	f := newFixture(t, otp.Options{})
@@ -333,19 +342,19 @@ func TestNewOptions(t *testing.T) {
 		{"short secret", otp.Options{Secret: []byte("short")}, "shorter than 16"},
 	}
 	for _, tc := range bad {
-		_, err := otp.New(memstore.New(), &capture{}, tc.opts)
+		_, err := otp.New(context.Background(), memstore.New(), &capture{}, tc.opts)
 		if !errors.Is(err, otp.ErrInvalidOptions) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: New = %v; want ErrInvalidOptions mentioning %q", tc.name, err, tc.msg)
 		}
 	}
 	// Without a secret the store's own key is used.
 	st := memstore.New()
-	a, err := otp.New(st, &capture{}, otp.Options{})
+	a, err := otp.New(context.Background(), st, &capture{}, otp.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := &capture{}
-	b, _ := otp.New(st, out, otp.Options{})
+	b, _ := otp.New(context.Background(), st, out, otp.Options{})
 	if _, err := b.Send(ctx(), num, delivery.SMS); err != nil {
 		t.Fatal(err)
 	}
@@ -432,11 +441,11 @@ func TestDurationBounds(t *testing.T) {
 		{ResendAfter: 200 * 365 * 24 * time.Hour}, {SendWindow: otp.MaxDuration * 2},
 	} {
 		o.Secret = []byte("0123456789abcdef")
-		if _, err := otp.New(memstore.New(), console.New(io.Discard), o); !errors.Is(err, otp.ErrInvalidOptions) {
+		if _, err := otp.New(context.Background(), memstore.New(), console.New(io.Discard), o); !errors.Is(err, otp.ErrInvalidOptions) {
 			t.Errorf("%+v: %v, want ErrInvalidOptions", o, err)
 		}
 	}
-	if _, err := otp.New(memstore.New(), console.New(io.Discard), otp.Options{Secret: []byte("0123456789abcdef"), Lockout: otp.MaxDuration}); err != nil {
+	if _, err := otp.New(context.Background(), memstore.New(), console.New(io.Discard), otp.Options{Secret: []byte("0123456789abcdef"), Lockout: otp.MaxDuration}); err != nil {
 		t.Errorf("a lockout of MaxDuration: %v", err)
 	}
 }

@@ -22,6 +22,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -165,4 +166,28 @@ type SecretKeeper interface {
 	// Secret returns the store's key, creating it on first use. It is the
 	// same key every time for the same store.
 	Secret(ctx context.Context) ([]byte, error)
+}
+
+// KeyChecker is implemented by stores that remember which key hashed their
+// codes, by a fingerprint of it (never the key), so that a program started
+// with another key (a changed OTP_SECRET) is told so, instead of counting
+// every right code as a wrong try. Package otp calls it once, from New.
+type KeyChecker interface {
+	// CheckKey records fp if the store has no fingerprint yet and returns
+	// nil; if it has one, it returns nil when they are equal and an error
+	// wrapping ErrKeyMismatch when they are not.
+	CheckKey(ctx context.Context, fp []byte) error
+}
+
+// ErrKeyMismatch is returned, wrapped, by [KeyChecker.CheckKey] when the
+// store's codes were hashed with another key.
+var ErrKeyMismatch = errors.New("the store's codes were hashed with another key (was OTP_SECRET or [code] secret changed?)")
+
+// CompareKey is the rule every KeyChecker applies to the fingerprint it
+// holds (nil for none) and the one it is given.
+func CompareKey(held, fp []byte) error {
+	if held != nil && !bytes.Equal(held, fp) {
+		return ErrKeyMismatch
+	}
+	return nil
 }

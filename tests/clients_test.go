@@ -172,7 +172,7 @@ type libClient struct {
 // newLib returns a client on a Service with limits l over st.
 func newLib(t *testing.T, st store.Store, l limits) *libClient {
 	sender := &capture{name: fmt.Sprintf("capture%d-", captures.Add(1)), codes: map[string]string{}}
-	svc, err := otp.New(st, sender, l.options())
+	svc, err := otp.New(context.Background(), st, sender, l.options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestCrashCLI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d: the store does not open after the kill: %v", run, err)
 		}
-		svc, err := otp.New(s, nopSender{}, unlimited.optionsWithStoreSecret())
+		svc, err := otp.New(context.Background(), s, nopSender{}, unlimited.optionsWithStoreSecret())
 		if err != nil {
 			t.Fatal(err)
 		}

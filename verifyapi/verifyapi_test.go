@@ -48,7 +48,7 @@ func setup(t *testing.T) (*verify.ApiService, *capture) {
 	t.Helper()
 	clk := testclock.New()
 	snd := &capture{}
-	svc, err := otp.New(memstore.New(), snd, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1})
+	svc, err := otp.New(context.Background(), memstore.New(), snd, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestStory(t *testing.T) {
 // TestAuth: a wrong token answers 401 with code 20003.
 func TestAuth(t *testing.T) {
 	clk := testclock.New()
-	svc, _ := otp.New(memstore.New(), &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
+	svc, _ := otp.New(context.Background(), memstore.New(), &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
 	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -141,7 +141,7 @@ func (e *env) open(ctx context.Context, a *app, g *globalFlags, plan *sendPlan) 
 	if err != nil {
 		return err
 	}
-	svc, err := otp.New(st, sender, e.opts)
+	svc, err := otp.New(ctx, st, sender, e.opts)
 	if err != nil {
 		st.Close()
 		return err

@@ -82,7 +82,7 @@ func (s *specTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(rb))
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-		Body:    io.NopCloser(bytes.NewReader(rb)),
+		Body: io.NopCloser(bytes.NewReader(rb)),
 		// The description documents only the success answers; error
 		// answers (Twilio's {code, message, more_info, status}) are not in
 		// it, and are checked by the fake's own tests.

@@ -69,7 +69,7 @@ func run(ctx context.Context, w io.Writer, dir string) error {
 	}
 	defer st.Close()
 	box := filepath.Join(dir, "outbox.jsonl")
-	svc, err := otp.New(st, outbox.New(box, clk.Now), otp.Options{
+	svc, err := otp.New(context.Background(), st, outbox.New(box, clk.Now), otp.Options{
 		AppName:       "Example",
 		DefaultRegion: "US", // so "(201) 555-0123" needs no +1
 		Now:           clk.Now,

@@ -66,7 +66,7 @@ func newFixture(t testing.TB, cfg appConfig) *fixture {
 	}
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
-	svc, err := otp.New(st, outbox.New(f.box, f.clock.Now), otp.Options{AppName: "Test", Now: f.clock.Now})
+	svc, err := otp.New(context.Background(), st, outbox.New(f.box, f.clock.Now), otp.Options{AppName: "Test", Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ func newService(ctx context.Context, c config, stderr io.Writer) (*otp.Service, 
 		}
 		st = fst
 	}
-	svc, err := otp.New(st, sender, otp.Options{
+	svc, err := otp.New(context.Background(), st, sender, otp.Options{
 		AppName:       c.AppName,
 		DefaultRegion: c.Region,
 		SMSTemplate:   smsTemplate("", c.WebOTP),
@@ -194,7 +194,7 @@ func serviceFromConfig(ctx context.Context, c config, stderr io.Writer) (*otp.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := otp.New(st, delivery.NewFailover(routes...), opts)
+	svc, err := otp.New(context.Background(), st, delivery.NewFailover(routes...), opts)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/otpkit/otpkit/internal/testclock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"

@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/otpkit/otpkit/internal/testclock"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/memstore"

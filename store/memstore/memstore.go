@@ -5,6 +5,7 @@ package memstore
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"sync"
 
 	"github.com/otpkit/otpkit/store"
@@ -16,6 +17,7 @@ type Store struct {
 	records map[string]*store.Record
 	closed  bool
 	secret  []byte
+	keyFP   []byte
 }
 
 var (
@@ -126,5 +128,22 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.records = nil
+	return nil
+}
+
+// CheckKey implements [store.KeyChecker].
+func (s *Store) CheckKey(ctx context.Context, fp []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	if err := store.CompareKey(s.keyFP, fp); err != nil {
+		return fmt.Errorf("memstore: %w", err)
+	}
+	s.keyFP = append([]byte(nil), fp...)
 	return nil
 }

@@ -20,5 +20,5 @@ func ExampleOpen() {
 		log.Fatal(err)
 	}
 	defer st.Close()
-	// svc, err := otp.New(st, sender, otp.Options{Secret: secret})
+	// svc, err := otp.New(context.Background(), st, sender, otp.Options{Secret: secret})
 }

@@ -3,7 +3,7 @@
 //
 //	st, err := redisstore.Open(ctx, redisstore.Options{URL: "redis://redis.internal:6379/0"})
 //	...
-//	svc, err := otp.New(st, sender, otp.Options{Secret: secret})
+//	svc, err := otp.New(ctx, st, sender, otp.Options{Secret: secret})
 //
 // # Atomicity
 //

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/otpkit/otpkit/internal/testclock"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 
 	"github.com/otpkit/otpkit/store"
 )

@@ -22,13 +22,13 @@ func TestServiceOnTwoMachines(t *testing.T) {
 	secret := []byte("a secret shared by all machines")
 	var svcs []*otp.Service
 	for range 2 {
-		svc, err := otp.New(openTest(t, prefix), outbox.New(box, nil), otp.Options{Secret: secret})
+		svc, err := otp.New(context.Background(), openTest(t, prefix), outbox.New(box, nil), otp.Options{Secret: secret})
 		if err != nil {
 			t.Fatal(err)
 		}
 		svcs = append(svcs, svc)
 	}
-	if _, err := otp.New(openTest(t, prefix), outbox.New(box, nil), otp.Options{}); !errors.Is(err, otp.ErrInvalidOptions) {
+	if _, err := otp.New(context.Background(), openTest(t, prefix), outbox.New(box, nil), otp.Options{}); !errors.Is(err, otp.ErrInvalidOptions) {
 		t.Fatalf("otp.New without a secret: %v, want ErrInvalidOptions", err)
 	}
 

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/otpkit/otpkit/internal/testclock"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 
 	"github.com/redis/go-redis/v9"
 

@@ -15,10 +15,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/otpkit/otpkit/internal/testclock"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 
 	"github.com/otpkit/otpkit/store"
 )
@@ -116,6 +117,7 @@ func Run(t *testing.T, open Opener) {
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
 		{"ClockBackBoundedWaits", testClockBackBoundedWaits},
+		{"KeyFingerprint", testKeyFingerprint},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -477,5 +479,29 @@ func testClosed(t *testing.T, h h) {
 	}
 	if _, err := h.s.Purge(ctx, store.PurgeRequest{Now: base, Policy: policy}); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Purge after Close: err %v, want ErrClosed", err)
+	}
+}
+
+// testKeyFingerprint: a store that is a store.KeyChecker takes the first
+// fingerprint, accepts it again, and refuses another with ErrKeyMismatch,
+// keeping the first.
+func testKeyFingerprint(t *testing.T, h h) {
+	kc, ok := h.s.(store.KeyChecker)
+	if !ok {
+		t.Skip("not a store.KeyChecker")
+	}
+	ctx := context.Background()
+	a, b := []byte("fingerprint-of-a"), []byte("fingerprint-of-b")
+	if err := kc.CheckKey(ctx, a); err != nil {
+		t.Fatalf("first fingerprint: %v", err)
+	}
+	if err := kc.CheckKey(ctx, a); err != nil {
+		t.Fatalf("the same fingerprint again: %v", err)
+	}
+	if err := kc.CheckKey(ctx, b); !errors.Is(err, store.ErrKeyMismatch) {
+		t.Fatalf("another fingerprint: %v, want ErrKeyMismatch", err)
+	}
+	if err := kc.CheckKey(ctx, a); err != nil {
+		t.Fatalf("the first fingerprint after a refused one: %v", err)
 	}
 }
