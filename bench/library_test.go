@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
@@ -76,7 +77,7 @@ func BenchmarkSendVerify(b *testing.B) {
 		for _, goroutines := range []int{1, 64} {
 			b.Run(fmt.Sprintf("store=%s/goroutines=%d", bs.name, goroutines), func(b *testing.B) {
 				sender := &capture{}
-				svc, err := otp.New(context.Background(), bs.open(b), sender, otp.Options{Secret: secret})
+				svc, err := otp.New(context.Background(), bs.open(b), sender, otp.Options{Secret: secret, Now: testclock.Base})
 				if err != nil {
 					b.Fatal(err)
 				}

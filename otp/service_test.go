@@ -349,12 +349,12 @@ func TestNewOptions(t *testing.T) {
 	}
 	// Without a secret the store's own key is used.
 	st := memstore.New()
-	a, err := otp.New(context.Background(), st, &capture{}, otp.Options{})
+	a, err := otp.New(context.Background(), st, &capture{}, otp.Options{Now: testclock.Base})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := &capture{}
-	b, _ := otp.New(context.Background(), st, out, otp.Options{})
+	b, _ := otp.New(context.Background(), st, out, otp.Options{Now: testclock.Base})
 	if _, err := b.Send(ctx(), num, delivery.SMS); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
 )
@@ -90,6 +91,7 @@ func (l limits) options() otp.Options {
 		Secret:      []byte("otpkit-reliability-test-secret!!"),
 		MaxAttempts: off(l.maxAttempts), Lockout: offD(l.lockout), ResendAfter: offD(l.resendAfter),
 		MaxSends: off(l.maxSends), SendWindow: l.sendWindow,
+		Now: testclock.Base, // the clock of the otp processes too (OTP_TEST_NOW=+0s)
 	}
 }
 

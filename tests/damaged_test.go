@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
 	bolt "go.etcd.io/bbolt"
@@ -36,7 +37,7 @@ func TestDamagedStoreCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := testclock.Base()
 	for i := 1; i < records; i++ {
 		req := store.IssueRequest{Number: number(i), Hash: bytes.Repeat([]byte{1}, 32), Now: now, ExpiresAt: now.Add(time.Hour)}
 		if _, err := s.Issue(context.Background(), req); err != nil {

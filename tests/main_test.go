@@ -12,7 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/store/filestore"
 	bolt "go.etcd.io/bbolt"
 )
@@ -46,7 +48,8 @@ var build struct {
 }
 
 // otpBinary returns the otp command, built on first use with go build, as
-// a user would build it (without -race: the processes are many, and their
+// a user would build it but with the otptestclock tag (its clock is
+// $OTP_TEST_NOW, which otpCmd sets to the test clock's base) (without -race: the processes are many, and their
 // concurrency is between processes, not goroutines). It reads the module's
 // Go files, so that go test's cache knows this package's results depend on
 // them: the test binary itself does not link cmd/otp.
@@ -67,7 +70,7 @@ func otpBinary(t *testing.T) string {
 			return
 		}
 		path := filepath.Join(binDir, "otp")
-		cmd := exec.Command(gocmd, "build", "-o", path, "./cmd/otp")
+		cmd := exec.Command(gocmd, "build", "-tags", "otptestclock", "-o", path, "./cmd/otp")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			build.err = fmt.Errorf("go build ./cmd/otp: %v\n%s", err, out)
@@ -119,6 +122,8 @@ func otpCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
 		"HOME=" + dir,
 		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		"OTP_TEST_NOW=+0s", // the test clock's base: see cmd/otp/clock_testbuild.go
+		testclock.EnvBase + "=" + testclock.Base().Format(time.RFC3339Nano),
 	}
 	return cmd
 }

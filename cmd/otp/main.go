@@ -21,7 +21,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv, time.Now), os.Args[1:]))
+	os.Exit(run(newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv, mainClock()), os.Args[1:]))
 }
 
 // app is what a command run needs from the outside world, so tests can

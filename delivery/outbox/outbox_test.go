@@ -11,6 +11,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/testclock"
 )
 
 func TestSendAppendsWholeLines(t *testing.T) {
@@ -54,13 +55,13 @@ func TestSendAppendsWholeLines(t *testing.T) {
 
 func TestSendFailure(t *testing.T) {
 	dir := t.TempDir() // a directory where the file should be
-	_, err := outbox.New(dir, nil).Send(context.Background(), delivery.Message{To: "+12015550123", Channel: delivery.SMS, Body: "x", Code: "1"})
+	_, err := outbox.New(dir, testclock.Base).Send(context.Background(), delivery.Message{To: "+12015550123", Channel: delivery.SMS, Body: "x", Code: "1"})
 	if err == nil {
 		t.Fatal("Send to a directory succeeded")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := outbox.New(filepath.Join(dir, "o.jsonl"), nil).Send(ctx, delivery.Message{}); err == nil {
+	if _, err := outbox.New(filepath.Join(dir, "o.jsonl"), testclock.Base).Send(ctx, delivery.Message{}); err == nil {
 		t.Fatal("Send with a canceled context succeeded")
 	}
 }
@@ -75,7 +76,7 @@ func TestReadDamaged(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
-	s := outbox.New(filepath.Join(t.TempDir(), "outbox.jsonl"), nil)
+	s := outbox.New(filepath.Join(t.TempDir(), "outbox.jsonl"), testclock.Base)
 	r, err := s.Send(context.Background(), delivery.Message{To: "+12015550123", Channel: delivery.SMS, Body: "b", Code: "1"})
 	if err != nil {
 		t.Fatal(err)

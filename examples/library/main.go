@@ -37,7 +37,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "library:", err)
 		os.Exit(1)
 	}
-	err = run(context.Background(), os.Stdout, dir)
+	err = run(context.Background(), os.Stdout, dir, time.Now())
 	os.RemoveAll(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "library:", err)
@@ -56,10 +56,10 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now
 
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
-// run does the whole tour, writing what happens to w. The store and the
-// outbox file live in dir.
-func run(ctx context.Context, w io.Writer, dir string) error {
-	clk := &clock{now: time.Now()}
+// run does the whole tour, writing what happens to w, on a pretend clock
+// that starts at start. The store and the outbox file live in dir.
+func run(ctx context.Context, w io.Writer, dir string, start time.Time) error {
+	clk := &clock{now: start}
 
 	// The pieces: a store for pending codes and limits, a sender that
 	// delivers messages, and the service that ties them together.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/store/filestore"
 )
 
@@ -37,7 +38,7 @@ send to a short number: that is not a phone number we can reach
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, dir); err != nil {
+	if err := run(context.Background(), &out, dir, testclock.Base()); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	if out.String() != want {

@@ -29,7 +29,7 @@ func Example() {
 	defer s.Close()
 
 	ctx := context.Background()
-	now := time.Now()
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) // a program passes time.Now()
 	hash := []byte("keyed hash of the code (package otp computes it)")
 	issued, err := s.Issue(ctx, store.IssueRequest{Number: "+12015550123", Hash: hash, Now: now, ExpiresAt: now.Add(10 * time.Minute)})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/otpkit/otpkit/store/storetest"
@@ -24,7 +25,7 @@ func TestPerCallReleasesTheFile(t *testing.T) {
 	p := filestore.NewPerCall(path, nil)
 	defer p.Close()
 	ctx := context.Background()
-	now := time.Now()
+	now := testclock.Base()
 	if _, err := p.Issue(ctx, store.IssueRequest{Number: "+12015550123", Hash: make([]byte, 32), Now: now, ExpiresAt: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/filestore"
 	bolt "go.etcd.io/bbolt"
@@ -199,7 +200,7 @@ func helperClient() error {
 	var tally clientTally
 	check := func(number, code string) (res store.CheckResult, err error) {
 		err = one(func(s *filestore.Store) error {
-			res, err = s.Check(ctx, store.CheckRequest{Number: number, Hash: hash(code), Now: time.Now(), Policy: clientPolicy})
+			res, err = s.Check(ctx, store.CheckRequest{Number: number, Hash: hash(code), Now: testclock.Base(), Policy: clientPolicy})
 			return err
 		})
 		return res, err
@@ -207,7 +208,7 @@ func helperClient() error {
 	for i := range 10 {
 		number, code := clientPool[i%len(clientPool)], fmt.Sprintf("%s-%d", id, i)
 		err := one(func(s *filestore.Store) error {
-			now := time.Now()
+			now := testclock.Base()
 			res, err := s.Issue(ctx, store.IssueRequest{Number: number, Hash: hash(code), Now: now, ExpiresAt: now.Add(time.Hour), Policy: clientPolicy})
 			if res.Outcome == store.Issued {
 				tally.Issued++
@@ -254,7 +255,7 @@ func TestManyProcesses(t *testing.T) {
 	const procs = 8
 	path := filepath.Join(t.TempDir(), "otp.db")
 	s := open(t, path, nil)
-	now := time.Now()
+	now := testclock.Base()
 	for number, code := range map[string]string{sharedNumber: "shared", wrongNumber: "right"} {
 		if _, err := s.Issue(ctx, store.IssueRequest{Number: number, Hash: hash(code), Now: now, ExpiresAt: now.Add(time.Hour), Policy: clientPolicy}); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
 )
 
@@ -22,13 +23,13 @@ func TestServiceOnTwoMachines(t *testing.T) {
 	secret := []byte("a secret shared by all machines")
 	var svcs []*otp.Service
 	for range 2 {
-		svc, err := otp.New(context.Background(), openTest(t, prefix), outbox.New(box, nil), otp.Options{Secret: secret})
+		svc, err := otp.New(context.Background(), openTest(t, prefix), outbox.New(box, testclock.Base), otp.Options{Secret: secret, Now: testclock.Base})
 		if err != nil {
 			t.Fatal(err)
 		}
 		svcs = append(svcs, svc)
 	}
-	if _, err := otp.New(context.Background(), openTest(t, prefix), outbox.New(box, nil), otp.Options{}); !errors.Is(err, otp.ErrInvalidOptions) {
+	if _, err := otp.New(context.Background(), openTest(t, prefix), outbox.New(box, testclock.Base), otp.Options{Now: testclock.Base}); !errors.Is(err, otp.ErrInvalidOptions) {
 		t.Fatalf("otp.New without a secret: %v, want ErrInvalidOptions", err)
 	}
 
