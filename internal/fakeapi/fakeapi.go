@@ -29,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 )
 
 // Request is a request a fake received.
@@ -234,4 +236,9 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 	io.WriteString(w, body)
 }
 
-func now() string { return time.Now().UTC().Format(time.RFC1123Z) }
+// now is the fakes' time for the dates they answer with: the test clock's
+// base, in Twilio's RFC 2822 form; nowRFC3339 is the same in RFC 3339, as
+// Telnyx writes dates.
+func now() string { return testclock.Base().UTC().Format(time.RFC1123Z) }
+
+func nowRFC3339() string { return testclock.Base().UTC().Format(time.RFC3339) }

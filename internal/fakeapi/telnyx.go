@@ -174,7 +174,7 @@ func (f *Telnyx) messageJSON(m *message, status, errCode string) string {
 		"from":                 map[string]string{"phone_number": m.from, "carrier": "Telnyx", "line_type": "Wireless"},
 		"to":                   []map[string]string{{"phone_number": m.to, "status": status, "carrier": "T-MOBILE USA, INC.", "line_type": "Wireless"}},
 		"text":                 m.body, "encoding": "GSM-7", "parts": 1, "tags": []string{},
-		"cost": nil, "received_at": now(), "sent_at": nil, "completed_at": nil, "valid_until": nil,
+		"cost": nil, "received_at": nowRFC3339(), "sent_at": nil, "completed_at": nil, "valid_until": nil,
 		"webhook_url": "", "webhook_failover_url": "", "errors": errs,
 	}})
 	return string(b)
@@ -246,7 +246,7 @@ func (f *Telnyx) getCall(w http.ResponseWriter, sid string) {
 		}
 	}
 	b, _ := json.Marshal(map[string]any{"account_sid": f.AccountSID, "sid": m.id, "from": m.from, "to": m.to,
-		"status": status, "direction": "outbound-api", "date_created": now(),
+		"status": status, "direction": "outbound", "date_created": now(),
 		"uri": fmt.Sprintf("/v2/texml/Accounts/%s/Calls/%s.json", f.AccountSID, m.id)})
 	writeJSON(w, 200, string(b))
 }
