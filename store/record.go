@@ -17,7 +17,7 @@ type Record struct {
 	Hash        []byte      // keyed hash of the pending code; nil when there is none
 	ExpiresAt   time.Time   // when the pending code stops being accepted
 	Used        bool        // the pending code was verified
-	Attempts    int         // wrong tries against the pending code
+	Attempts    int         // wrong tries against the number's codes since it last had none in the send window
 	LockedUntil time.Time   // the number is locked before this time
 	Sends       []time.Time // recent send times, oldest first
 }
@@ -46,7 +46,7 @@ func (r *Record) Pending(now time.Time) bool {
 func (r *Record) clamp(now time.Time, p Policy) (cleared bool) {
 	if n := len(r.Sends); n > 0 && r.Sends[n-1].After(now) {
 		if r.Hash != nil && !r.Used {
-			r.Hash, r.Attempts, r.ExpiresAt = nil, 0, time.Time{}
+			r.Hash, r.ExpiresAt = nil, time.Time{}
 			cleared = true
 		}
 		for i := range r.Sends {
@@ -61,8 +61,15 @@ func (r *Record) clamp(now time.Time, p Policy) (cleared bool) {
 	return cleared
 }
 
-// pruneSends drops send times that fell out of the window.
+// pruneSends drops send times that fell out of the window. Wrong tries are
+// counted per number while a send is in the window: when the last one
+// leaves it, they are forgotten with it.
 func (r *Record) pruneSends(now time.Time, p Policy) {
+	defer func() {
+		if len(r.Sends) == 0 {
+			r.Attempts = 0
+		}
+	}()
 	if p.SendWindow <= 0 {
 		// Without a window only the last send matters (for ResendAfter).
 		if len(r.Sends) > 1 {
@@ -87,8 +94,11 @@ func (r *Record) pruneSends(now time.Time, p Policy) {
 // Issue applies a send at req.Now. A locked number, a send within
 // ResendAfter of the last one, and a send beyond MaxSends in SendWindow are
 // refused with the time a send may succeed (the latest of the limits that
-// apply). Otherwise the new code replaces the pending one, with a fresh
-// count of wrong tries, and the send is recorded.
+// apply). Otherwise the new code replaces the pending one and the send is
+// recorded. The count of wrong tries carries over: it is per number, not
+// per code, so resending cannot buy more guesses than MaxAttempts before
+// the lock (it is forgotten when a correct code is verified, when the lock
+// is set, and when no send is left in the window).
 func (r *Record) Issue(req IssueRequest) IssueResult {
 	now, p := req.Now, req.Policy
 	r.clamp(now, p)
@@ -115,7 +125,6 @@ func (r *Record) Issue(req IssueRequest) IssueResult {
 	r.Hash = append([]byte(nil), req.Hash...)
 	r.ExpiresAt = req.ExpiresAt
 	r.Used = false
-	r.Attempts = 0
 	r.LockedUntil = time.Time{}
 	r.Sends = append(r.Sends, now)
 	if p.MaxSends > 0 && len(r.Sends) > p.MaxSends {
@@ -139,8 +148,9 @@ func (r *Record) Issue(req IssueRequest) IssueResult {
 
 // Check applies one verification try at req.Now. A locked number is refused
 // without comparing. A matching code (compared in constant time) is marked
-// used, so it is accepted once. A wrong code counts a try; the try that
-// reaches MaxAttempts burns the code and locks the number for Lockout.
+// used, so it is accepted once, and the wrong tries are forgotten. A wrong
+// code counts a try against the number; the try that reaches MaxAttempts
+// burns the code and locks the number for Lockout.
 func (r *Record) Check(req CheckRequest) CheckResult {
 	now, p := req.Now, req.Policy
 	left := func() int {
@@ -162,7 +172,9 @@ func (r *Record) Check(req CheckRequest) CheckResult {
 	}
 	if subtle.ConstantTimeCompare(r.Hash, req.Hash) == 1 {
 		r.Used = true
-		return CheckResult{Outcome: Approved, AttemptsLeft: left()}
+		res := CheckResult{Outcome: Approved, AttemptsLeft: left()}
+		r.Attempts = 0
+		return res
 	}
 	r.Attempts++
 	res := CheckResult{Outcome: WrongCode, AttemptsLeft: left()}
@@ -179,14 +191,13 @@ func (r *Record) Check(req CheckRequest) CheckResult {
 
 // Cancel withdraws the code issued at req.SentAt if it is still the pending,
 // unused one, and removes that send from the send history so a failed
-// delivery does not count against the limits. It reports whether it changed
-// the record.
+// delivery does not count against the limits (the wrong tries stay
+// counted). It reports whether it changed the record.
 func (r *Record) Cancel(req CancelRequest) bool {
 	if r.Hash == nil || r.Used || subtle.ConstantTimeCompare(r.Hash, req.Hash) != 1 {
 		return false
 	}
 	r.Hash = nil
-	r.Attempts = 0
 	r.ExpiresAt = time.Time{}
 	for i := len(r.Sends) - 1; i >= 0; i-- {
 		if r.Sends[i].Equal(req.SentAt) {
@@ -195,7 +206,7 @@ func (r *Record) Cancel(req CancelRequest) bool {
 		}
 	}
 	if len(r.Sends) == 0 {
-		r.Sends = nil
+		r.Sends, r.Attempts = nil, 0
 	}
 	return true
 }
@@ -208,7 +219,7 @@ func (r *Record) Purge(req PurgeRequest) (cleared, empty bool) {
 	now := req.Now
 	cleared = r.clamp(now, req.Policy)
 	if r.Hash != nil && (r.Used || !now.Before(r.ExpiresAt)) {
-		r.Hash, r.Used, r.Attempts, r.ExpiresAt = nil, false, 0, time.Time{}
+		r.Hash, r.Used, r.ExpiresAt = nil, false, time.Time{}
 		cleared = true
 	}
 	r.pruneSends(now, req.Policy)

@@ -68,7 +68,7 @@ tree documents every key.
                                    overrides; default: a key file created beside the store
 
   [limits]                         0 turns a limit off
-  max_attempts = 5                 wrong tries per code; the last one locks the number
+  max_attempts = 5                 wrong tries per number (across resends); the last one locks it
   lockout = "10m"                  how long a number stays locked
   resend_after = "30s"             least time between sends to one number
   max_sends = 5                    sends per number within send_window

@@ -63,7 +63,7 @@ local function clamp(now, lockout)
   if S then last = S[#S] elseif s ~= '' then last = tonumber(string.match(s, '(%d+)$')) end
   if last and last > now then
     if h ~= '' and u == 0 then
-      h, a, x = '', 0, 0
+      h, x = '', 0
       cleared = 1
     end
     if not S then parseSends() end
@@ -106,7 +106,7 @@ end
 `
 
 // luaPrune is Record.pruneSends on S (which it parses); it sets pruned when
-// it dropped anything.
+// it dropped anything (a send, or the wrong tries with the last send).
 const luaPrune = `
 if not S then parseSends() end
 local n, pruned = #S, false
@@ -123,6 +123,8 @@ else
   end
 end
 pruned = #S ~= n
+-- Wrong tries are counted while a send is in the window.
+if #S == 0 and a ~= 0 then a, pruned = 0, true end
 `
 
 // issueLua is Record.Issue.
@@ -151,7 +153,7 @@ if outcome ~= 0 then
   if pruned or clamped then save(now, resend, window) end
   return {outcome, 0, retry, 0, 0}
 end
-h, x, u, a, l = hash, exp, 0, 0, 0
+h, x, u, l = hash, exp, 0, 0
 S[#S + 1] = now
 if maxSends > 0 and #S > maxSends then
   local t = {}
@@ -202,7 +204,7 @@ if h == '' then return done({4, left, 0}) end
 if u == 1 then return done({3, left, 0}) end
 if not (now < x) then return done({2, left, 0}) end
 if h == hash then
-  u = 1
+  u, a = 1, 0
   save(now, resend, window)
   return {0, left, 0}
 end
@@ -231,7 +233,7 @@ return {1, left, locked}
 const cancelLua = luaPrelude + `
 local hash, sentAt = ARGV[1], tonumber(ARGV[2])
 if h == '' or u == 1 or h ~= hash then return 0 end
-h, a, x = '', 0, 0
+h, x = '', 0
 parseSends()
 for i = #S, 1, -1 do
   if S[i] == sentAt then
@@ -239,6 +241,7 @@ for i = #S, 1, -1 do
     break
   end
 end
+if #S == 0 then a = 0 end
 if l == 0 and #S == 0 then
   redis.call('DEL', key)
   return 1
@@ -256,7 +259,7 @@ if not exists then return {0, 0} end
 local now, resend, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local dirty, cleared = clamp(now, tonumber(ARGV[4]))
 if h ~= '' and (u == 1 or not (now < x)) then
-  h, u, a, x = '', 0, 0, 0
+  h, u, x = '', 0, 0
   cleared, dirty = 1, true
 end
 ` + luaPrune + `

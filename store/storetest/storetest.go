@@ -104,6 +104,7 @@ func Run(t *testing.T, open Opener) {
 		{"WrongTriesThenLockout", testLockout},
 		{"LockoutOffBurnsCode", testLockoutOff},
 		{"NewSendReplacesCode", testReplace},
+		{"ResendKeepsWrongTries", testResendKeepsTries},
 		{"Cooldown", testCooldown},
 		{"SendWindow", testSendWindow},
 		{"LimitsOff", testLimitsOff},
@@ -206,9 +207,47 @@ func testReplace(t *testing.T, h h) {
 	h.mustIssue(num1, "111111", base, policy)
 	h.wantCheck(num1, "000000", base.Add(time.Second), policy, store.WrongCode, 4)
 	h.mustIssue(num1, "222222", base.Add(time.Minute), policy)
-	// The old code is gone and the tries start again.
-	h.wantCheck(num1, "111111", base.Add(61*time.Second), policy, store.WrongCode, 4)
-	h.wantCheck(num1, "222222", base.Add(62*time.Second), policy, store.Approved, 4)
+	// The old code is gone, and a try with it is a wrong try; the tries
+	// are the number's, so they carry over to the new code.
+	h.wantCheck(num1, "111111", base.Add(61*time.Second), policy, store.WrongCode, 3)
+	h.wantCheck(num1, "222222", base.Add(62*time.Second), policy, store.Approved, 3)
+	// A correct code forgets the wrong tries.
+	h.mustIssue(num1, "333333", base.Add(2*time.Minute), policy)
+	h.wantCheck(num1, "333333", base.Add(2*time.Minute+time.Second), policy, store.Approved, 5)
+}
+
+// testResendKeepsTries: resending does not buy guesses. Wrong tries count
+// against the number over the send window, so MaxAttempts wrong tries
+// spread over several codes lock it; they are forgotten with the last send
+// that leaves the window.
+func testResendKeepsTries(t *testing.T, h h) {
+	now := base
+	tries := 0
+	for code := range 3 {
+		h.mustIssue(num1, fmt.Sprintf("%06d", 100000+code), now, policy)
+		for range 2 {
+			if tries == policy.MaxAttempts-1 {
+				break
+			}
+			now = now.Add(time.Second)
+			tries++
+			h.wantCheck(num1, "000000", now, policy, store.WrongCode, policy.MaxAttempts-tries)
+		}
+		now = now.Add(policy.ResendAfter)
+	}
+	// Four wrong tries over three codes: the fifth, against the third
+	// code, locks the number.
+	res := h.wantCheck(num1, "000000", now, policy, store.WrongCode, 0)
+	if want := now.Add(policy.Lockout); !res.LockedUntil.Equal(want) {
+		t.Fatalf("LockedUntil = %v, want %v: resends reset the wrong tries", res.LockedUntil, want)
+	}
+	// Outside the window the count starts again: one wrong try, then a
+	// send an hour later, leaves all the tries.
+	h.mustIssue(num2, "111111", base, policy)
+	h.wantCheck(num2, "000000", base.Add(time.Second), policy, store.WrongCode, 4)
+	later := base.Add(policy.SendWindow + time.Second)
+	h.mustIssue(num2, "222222", later, policy)
+	h.wantCheck(num2, "000000", later.Add(time.Second), policy, store.WrongCode, 4)
 }
 
 func testCooldown(t *testing.T, h h) {
