@@ -214,12 +214,15 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	return st, nil
 }
 
-// parseError reads {"errors": [{"code": 9, "description": "...", "parameter": "..."}]}.
+// parseError reads {"errors": [{"code": 9, "description": "...", "parameter": "..."}]},
+// or the {"errors": [{"code": 13, "message": "..."}]} of MessageBird's
+// voice calling API.
 func parseError(_ int, body []byte) *delivery.ProviderError {
 	var out struct {
 		Errors []struct {
 			Code        int     `json:"code"`
 			Description string  `json:"description"`
+			Message     string  `json:"message"`
 			Parameter   *string `json:"parameter"`
 		} `json:"errors"`
 	}
@@ -227,6 +230,9 @@ func parseError(_ int, body []byte) *delivery.ProviderError {
 		return nil
 	}
 	e := out.Errors[0]
+	if e.Description == "" {
+		e.Description = e.Message
+	}
 	code := strconv.Itoa(e.Code)
 	msg, known := codeMeanings[code]
 	if !known {

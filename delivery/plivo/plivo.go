@@ -101,8 +101,9 @@ type sendRequest struct {
 }
 
 type sendResponse struct {
-	Message     string   `json:"message"`
-	MessageUUID []string `json:"message_uuid"`
+	Message     string          `json:"message"`
+	MessageUUID []string        `json:"message_uuid"`
+	Error       json.RawMessage `json:"error"` // some success answers carry only an error
 }
 
 // Send implements [delivery.Sender] for SMS.
@@ -119,10 +120,14 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	var out sendResponse
 	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/")
 	req := sendRequest{Src: s.cfg.From, Dst: msg.To, Text: msg.Body, Type: "sms"}
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Secrets: []string{msg.Code}}, &out); err != nil {
+	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Secrets: []string{msg.Code}}, &out)
+	if err != nil {
 		return delivery.Receipt{}, err
 	}
 	if len(out.MessageUUID) == 0 || out.MessageUUID[0] == "" {
+		if pe := s.refusal(status, out.Error, msg.Code); pe != nil {
+			return delivery.Receipt{}, pe
+		}
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: no message_uuid", Name, httpx.ErrUnreadable)
 	}
 	return delivery.Receipt{Provider: Name, ID: out.MessageUUID[0], Status: "queued"}, nil
@@ -131,8 +136,9 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 var messageUUID = regexp.MustCompile(`^[0-9a-fA-F-]{36}$`)
 
 type messageResponse struct {
-	MessageState string `json:"message_state"`
-	ErrorCode    string `json:"error_code"`
+	MessageState string          `json:"message_state"`
+	ErrorCode    string          `json:"error_code"` // null until a final state
+	Error        json.RawMessage `json:"error"`
 }
 
 // Status implements [delivery.StatusChecker].
@@ -144,10 +150,14 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	defer cancel()
 	var out messageResponse
 	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/"+id+"/")
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out); err != nil {
+	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out)
+	if err != nil {
 		return delivery.DeliveryStatus{}, err
 	}
 	if out.MessageState == "" {
+		if pe := s.refusal(status, out.Error); pe != nil {
+			return delivery.DeliveryStatus{}, pe
+		}
 		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no message_state", Name, httpx.ErrUnreadable)
 	}
 	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: out.MessageState}
@@ -164,18 +174,49 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	return st, nil
 }
 
-// parseError reads Plivo's {"api_id": ..., "error": ...}. Plivo's API
-// errors carry no code, only text; the HTTP status says the kind.
-func parseError(status int, body []byte) *delivery.ProviderError {
-	var out struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(body, &out) != nil || len(out.Error) == 0 {
+// refusal is the error of a success answer that holds Plivo's error
+// instead of what was asked for, as {"api_id": ..., "error": ...} answered
+// with HTTP 200; nil when raw holds none.
+func (s *Sender) refusal(status int, raw json.RawMessage, secrets ...string) *delivery.ProviderError {
+	text := errorText(raw)
+	if text == "" {
 		return nil
 	}
+	secrets = append(secrets, s.cfg.AuthToken)
+	return &delivery.ProviderError{Provider: Name, Message: httpx.Redact(text, secrets...), HTTPStatus: status}
+}
+
+// errorText reads the error member of an answer: a string, or an object
+// (errors by field) kept as its JSON text. Empty for none or null.
+func errorText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
 	var text string
-	if json.Unmarshal(out.Error, &text) != nil {
-		text = string(out.Error) // some answers hold an object
+	if json.Unmarshal(raw, &text) != nil {
+		text = string(raw)
+	}
+	return text
+}
+
+// parseError reads Plivo's {"api_id": ..., "error": ...}, or the
+// {"api_id": ..., "error_code": 404, "message": ...} of its newer APIs.
+// Plivo's Message API errors carry no code of their own, only text; the
+// HTTP status says the kind.
+func parseError(status int, body []byte) *delivery.ProviderError {
+	var out struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(body, &out) != nil {
+		return nil
+	}
+	text := errorText(out.Error)
+	if text == "" {
+		text = out.Message
+	}
+	if text == "" {
+		return nil
 	}
 	switch status {
 	case http.StatusUnauthorized:

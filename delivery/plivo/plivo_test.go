@@ -103,6 +103,12 @@ func TestProviderErrors(t *testing.T) {
 			"plivo (HTTP 401): authentication failed; check the auth id and auth token", 401},
 		{"sender not on the account", func(_ *fakeapi.Plivo, cfg *Config) { cfg.From = "+12015550177" }, to,
 			"plivo (HTTP 400): src parameter is not a valid phone number of your account", 400},
+		// The shapes of the SDK's fixtures (testdata/sdk): an error answered with HTTP 200, and
+		// {"api_id", "error_code", "message"}.
+		{"refusal answered with 200", func(f *fakeapi.Plivo, _ *Config) { f.RefusalStatus = http.StatusOK }, "12345",
+			"plivo (HTTP 200): invalid dst parameter", 200},
+		{"error_code and message", func(f *fakeapi.Plivo, _ *Config) { f.MessageErrors = true }, "12345",
+			"plivo (HTTP 400): invalid dst parameter", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

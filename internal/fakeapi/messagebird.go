@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MessageBirdAccessKey is the key the MessageBird fake accepts by default.
@@ -15,7 +16,8 @@ const MessageBirdAccessKey = "live_FAKEfake0123456789abcd"
 // MessageBird is a fake of MessageBird's legacy REST API: messages (send,
 // view) and voice messages (send, view), "Authorization: AccessKey …",
 // JSON bodies, and the {"errors": [{"code", "description", "parameter"}]}
-// error shape.
+// error shape. Its answers have the shapes of the official SDK's fixtures
+// (messagebird/go-rest-api */testdata).
 type MessageBird struct {
 	Core
 	AccessKey string
@@ -36,6 +38,11 @@ func NewMessageBird() *MessageBird {
 	f.start(f.errBody, f.handle)
 	return f
 }
+
+// mbTime is the layout of MessageBird's times ("2022-01-05T10:02:59+00:00").
+const mbTime = "2006-01-02T15:04:05-07:00"
+
+func mbNow() string { return time.Now().UTC().Format(mbTime) }
 
 func mbError(code int, desc, param string) string {
 	var p any
@@ -145,7 +152,7 @@ func initialStatus(kind string) string {
 
 func (f *MessageBird) messageJSON(m *message, in map[string]any, status, reason string) string {
 	n, _ := strconv.ParseInt(strings.TrimPrefix(m.to, "+"), 10, 64)
-	item := map[string]any{"recipient": n, "status": status, "statusDatetime": now()}
+	item := map[string]any{"recipient": n, "status": status, "statusDatetime": mbNow()}
 	delivered, failed := 0, 0
 	switch status {
 	case "delivered", "answered":
@@ -157,7 +164,7 @@ func (f *MessageBird) messageJSON(m *message, in map[string]any, status, reason 
 	}
 	out := map[string]any{
 		"id": m.id, "href": fmt.Sprintf("https://rest.messagebird.com/%s/%s", m.kind, m.id),
-		"originator": m.from, "body": m.body, "reference": nil, "createdDatetime": now(),
+		"originator": m.from, "body": m.body, "reference": nil, "createdDatetime": mbNow(),
 		"recipients": map[string]any{"totalCount": 1, "totalSentCount": 1, "totalDeliveredCount": delivered, "totalDeliveryFailedCount": failed, "items": []any{item}},
 	}
 	if m.kind == "messages" {

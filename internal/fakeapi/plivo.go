@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // The credentials the Plivo fake accepts by default.
@@ -16,7 +17,8 @@ const (
 // Plivo is a fake of Plivo's Message API v1: send (POST
 // /v1/Account/{auth_id}/Message/) and get (GET .../Message/{uuid}/),
 // HTTP Basic authentication with the auth id and token, JSON bodies, and
-// the {"api_id": ..., "error": ...} error shape.
+// the {"api_id": ..., "error": ...} error shape. Its answers have the
+// shapes of the official SDK's fixtures (plivo/plivo-go fixtures/).
 type Plivo struct {
 	Core
 	AuthID, AuthToken string
@@ -29,6 +31,14 @@ type Plivo struct {
 	Undeliverable map[string]string
 	// Invalid lists well-formed numbers the API refuses as not valid.
 	Invalid []string
+	// RefusalStatus, when not zero, is the HTTP status of a refused send
+	// instead of 400: the SDK's fixtures of {"api_id", "error"} answers
+	// come with HTTP 200.
+	RefusalStatus int
+	// MessageErrors makes errors {"api_id", "error_code": <HTTP status>,
+	// "message"}, the shape of Plivo's newer APIs (SDK fixture
+	// lookupGetError.json), instead of {"api_id", "error"}.
+	MessageErrors bool
 	store
 }
 
@@ -39,17 +49,29 @@ func NewPlivo() *Plivo {
 	return f
 }
 
-func plivoError(msg string) string {
-	b, _ := json.Marshal(map[string]string{"api_id": uuid(), "error": msg})
+// plivoTime is the layout of Plivo's times ("2017-05-22 21:36:14+05:30").
+const plivoTime = "2006-01-02 15:04:05-07:00"
+
+// plivoError writes an error answer.
+func (f *Plivo) plivoError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, f.errorJSON(status, msg))
+}
+
+func (f *Plivo) errorJSON(status int, msg string) string {
+	out := map[string]any{"api_id": uuid(), "error": msg}
+	if f.MessageErrors {
+		out = map[string]any{"api_id": uuid(), "error_code": status, "message": msg}
+	}
+	b, _ := json.Marshal(out)
 	return string(b)
 }
 
 func (f *Plivo) errBody(status int) string {
 	switch status {
 	case http.StatusTooManyRequests:
-		return plivoError("too many requests")
+		return f.errorJSON(status, "too many requests")
 	}
-	return plivoError("internal server error")
+	return f.errorJSON(status, "internal server error")
 }
 
 var (
@@ -68,17 +90,17 @@ func plivoNumber(s string) string {
 func (f *Plivo) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != f.AuthID || pass != f.AuthToken {
-		writeJSON(w, http.StatusUnauthorized, plivoError("authentication failed"))
+		f.plivoError(w, http.StatusUnauthorized, "authentication failed")
 		return
 	}
 	if m := plivoSend.FindStringSubmatch(r.URL.Path); m != nil && m[1] == f.AuthID {
 		if r.Method != http.MethodPost {
-			writeJSON(w, http.StatusMethodNotAllowed, plivoError("method not allowed"))
+			f.plivoError(w, http.StatusMethodNotAllowed, "method not allowed")
 			return
 		}
 		var in map[string]any
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || json.Unmarshal(body, &in) != nil {
-			writeJSON(w, http.StatusBadRequest, plivoError("invalid json data"))
+			f.plivoError(w, http.StatusBadRequest, "invalid json data")
 			return
 		}
 		f.send(w, in)
@@ -88,24 +110,28 @@ func (f *Plivo) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		f.get(w, m[2])
 		return
 	}
-	writeJSON(w, http.StatusNotFound, plivoError("not found"))
+	f.plivoError(w, http.StatusNotFound, "not found")
 }
 
 func (f *Plivo) send(w http.ResponseWriter, in map[string]any) {
 	src, dst, text := plivoNumber(str(in, "src")), plivoNumber(str(in, "dst")), str(in, "text")
+	refused := http.StatusBadRequest
+	if f.RefusalStatus != 0 {
+		refused = f.RefusalStatus
+	}
 	switch {
 	case src == "" && str(in, "powerpack_uuid") == "":
-		writeJSON(w, 400, plivoError("src parameter is required"))
+		f.plivoError(w, refused, "src parameter is required")
 	case dst == "":
-		writeJSON(w, 400, plivoError("dst parameter is required"))
+		f.plivoError(w, refused, "dst parameter is required")
 	case text == "":
-		writeJSON(w, 400, plivoError("text parameter is required"))
+		f.plivoError(w, refused, "text parameter is required")
 	case !e164.MatchString(dst) || contains(f.Invalid, dst):
-		writeJSON(w, 400, plivoError("invalid dst parameter"))
+		f.plivoError(w, refused, "invalid dst parameter")
 	case !contains(f.Numbers, src):
-		writeJSON(w, 400, plivoError("src parameter is not a valid phone number of your account"))
+		f.plivoError(w, refused, "src parameter is not a valid phone number of your account")
 	case f.Verified != nil && !contains(f.Verified, dst):
-		writeJSON(w, 400, plivoError("destination number must be a verified sandbox number for a trial account"))
+		f.plivoError(w, refused, "destination number must be a verified sandbox number for a trial account")
 	default:
 		m := &message{id: uuid(), to: dst, from: src, body: text, kind: "sms"}
 		f.add(m)
@@ -117,19 +143,20 @@ func (f *Plivo) send(w http.ResponseWriter, in map[string]any) {
 func (f *Plivo) get(w http.ResponseWriter, id string) {
 	m, ok := f.fetch(id, "sms")
 	if !ok {
-		writeJSON(w, http.StatusNotFound, plivoError("not found"))
+		f.plivoError(w, http.StatusNotFound, "not found")
 		return
 	}
-	state, code := "sent", "000"
+	// error_code is null until the message is final, "000" when delivered.
+	state, code := "sent", any(nil)
 	if m.fetches >= 2 {
-		state = "delivered"
+		state, code = "delivered", "000"
 		if c, bad := f.Undeliverable[m.to]; bad {
 			state, code = "undelivered", c
 		}
 	}
 	b, _ := json.Marshal(map[string]any{
 		"api_id": uuid(), "error_code": code, "from_number": strings.TrimPrefix(m.from, "+"), "message_direction": "outbound",
-		"message_state": state, "message_time": now(), "message_type": "sms", "message_uuid": m.id,
+		"message_state": state, "message_time": time.Now().Format(plivoTime), "message_type": "sms", "message_uuid": m.id,
 		"resource_uri": "/v1/Account/" + f.AuthID + "/Message/" + m.id + "/", "to_number": strings.TrimPrefix(m.to, "+"),
 		"total_amount": "0.00500", "total_rate": "0.00500", "units": 1,
 	})
