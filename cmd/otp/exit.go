@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/config"
+	"github.com/otpkit/otpkit/internal/termsafe"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/spf13/cobra"
 )
@@ -110,7 +112,7 @@ func (a *app) fail(cmd *cobra.Command, args []string, err error) int {
 		return int(done)
 	}
 	code, _ := classify(err)
-	fmt.Fprintf(a.stderr, "otp: %s\n", errorMessage(err))
+	textLine(a.stderr, "otp: %s", errorMessage(err))
 	if jsonFlag(cmd, args) {
 		var rep *reportedError
 		if errors.As(err, &rep) {
@@ -133,11 +135,24 @@ func errorMessage(err error) string {
 	return msg
 }
 
+// textLine writes one line of text output. Every line that may hold what a
+// provider sent (a message id, a status, an error body) goes through it:
+// its control characters are escaped (termsafe.Escape), so they cannot
+// forge a line, move the cursor or talk to the terminal.
+func textLine(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, termsafe.Escape(fmt.Sprintf(format, args...)))
+}
+
 // writeJSON writes v as one line of JSON, with <, > and & as they are.
+// encoding/json escapes the C0 controls; DEL and the C1 controls, which it
+// writes as they are, are escaped too (termsafe.JSON), so no value a
+// provider sent reaches a terminal raw.
 func writeJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v) // only our own plain structs are written: it cannot fail but for w
+	enc.Encode(v) // only our own plain structs are written: it cannot fail
+	w.Write(termsafe.JSON(buf.Bytes()))
 }
 
 // jsonFlag reports whether --json was given to the command that ran. When

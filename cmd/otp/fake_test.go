@@ -59,7 +59,9 @@ func (s *scriptFakes) close() {
 //
 //	fake start NAME [OPTION=VALUE...]  start twilio, telnyx, plivo, messagebird or webhook
 //	                                   and set $NAME_URL (e.g. $TWILIO_URL) to its base URL
-//	fake fail NAME STATUS [RETRY-AFTER] answer the next request with an HTTP error
+//	fake fail NAME STATUS [RETRY-AFTER [BODY]]
+//	                                   answer the next request with an HTTP error ('' for no
+//	                                   Retry-After; BODY instead of the API's own error body)
 //	fake requests NAME [REGEXP...]     check the requests since the last "fake requests NAME":
 //	                                   one whose "METHOD /path" matches each REGEXP, in order
 //	fake code NAME VAR [N]             put the code the last N (default 1) requests that
@@ -94,13 +96,16 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	switch verb {
 	case "fail":
 		if len(rest) < 1 {
-			ts.Fatalf("usage: fake fail NAME STATUS [RETRY-AFTER]")
+			ts.Fatalf("usage: fake fail NAME STATUS [RETRY-AFTER [BODY]]")
 		}
 		status, err := strconv.Atoi(rest[0])
 		ts.Check(err)
 		fault := fakeapi.Fault{Status: status}
 		if len(rest) > 1 {
 			fault.RetryAfter = rest[1]
+		}
+		if len(rest) > 2 {
+			fault.Body = rest[2]
 		}
 		f.Fail(fault)
 	case "requests":
@@ -165,6 +170,7 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 		noBalance, callSIDs      bool
 		unconfirmed              []string
 		lag                      int
+		answer                   string
 	)
 	for _, o := range opts {
 		k, v, ok := strings.Cut(o, "=")
@@ -191,6 +197,8 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 			n, err := strconv.Atoi(v)
 			ts.Check(err)
 			lag = n
+		case "answer":
+			answer = v
 		default:
 			ts.Fatalf("fake start: unknown option %q", k)
 		}
@@ -214,7 +222,9 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 		f.Invalid, f.Undeliverable, f.NoBalance = invalid, undeliverable, noBalance
 		return f
 	case "webhook":
-		return fakeapi.NewWebhook()
+		f := fakeapi.NewWebhook()
+		f.Answer = answer
+		return f
 	}
 	ts.Fatalf("fake start: unknown provider %q", name)
 	return nil

@@ -103,9 +103,9 @@ func (p *sendPrinter) sentText(res otp.SendResult) {
 		if at.Provider != "" {
 			who += " via " + at.Provider
 		}
-		fmt.Fprintf(p.a.stderr, "otp: %s: %s failed: %s\n", res.To, who, errorMessage(at.Err))
+		textLine(p.a.stderr, "otp: %s: %s failed: %s", res.To, who, errorMessage(at.Err))
 	}
-	fmt.Fprintf(p.a.stdout, "sent %s to %s via %s (message %s); the code expires in %s\n",
+	textLine(p.a.stdout, "sent %s to %s via %s (message %s); the code expires in %s",
 		res.Channel, res.To, res.Provider, res.MessageID, otp.HumanDuration(res.ExpiresAt.Sub(p.a.now())))
 }
 
@@ -122,7 +122,7 @@ func (p *sendPrinter) transition(res otp.SendResult, st delivery.DeliveryStatus)
 	if pr := problem(st); pr != "" {
 		line += " (" + pr + ")"
 	}
-	fmt.Fprintf(p.a.stderr, "otp: %s: %s\n", res.To, line)
+	textLine(p.a.stderr, "otp: %s: %s", res.To, line)
 }
 
 // result reports what became of a number. A failed send is reported here
@@ -137,7 +137,7 @@ func (p *sendPrinter) result(o outcome, batch bool) {
 		if p.json {
 			writeJSON(p.a.stdout, numberErrorJSON{To: o.to, errorJSON: newErrorJSON(o.err)})
 		}
-		fmt.Fprintf(p.a.stderr, "otp: %s: %s\n", o.to, errorMessage(o.err))
+		textLine(p.a.stderr, "otp: %s: %s", o.to, errorMessage(o.err))
 	case o.code() == exitUndelivered:
 		if p.json {
 			writeJSON(p.a.stdout, sendResultJSON(o))
@@ -146,11 +146,11 @@ func (p *sendPrinter) result(o outcome, batch bool) {
 		if deliveryUnknown(o) {
 			verdict = "delivery unknown"
 		}
-		fmt.Fprintf(p.a.stderr, "otp: %s: %s: %s\n", o.to, verdict, undelivered(o))
+		textLine(p.a.stderr, "otp: %s: %s: %s", o.to, verdict, undelivered(o))
 	case p.json:
 		writeJSON(p.a.stdout, sendResultJSON(o))
 	case o.waited:
-		fmt.Fprintf(p.a.stdout, "delivered %s to %s via %s (message %s)\n", o.res.Channel, o.to, o.res.Provider, o.res.MessageID)
+		textLine(p.a.stdout, "delivered %s to %s via %s (message %s)", o.res.Channel, o.to, o.res.Provider, o.res.MessageID)
 	default:
 		p.sentText(o.res)
 	}
@@ -219,5 +219,5 @@ func (p *sendPrinter) summary(s summaryJSON) {
 	if s.Delivered != nil {
 		line += fmt.Sprintf("; %d delivered, %d not delivered", *s.Delivered, *s.Undelivered)
 	}
-	fmt.Fprintln(p.a.stderr, line)
+	textLine(p.a.stderr, "%s", line)
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/internal/termsafe"
 )
 
 // maxBody bounds how much of an answer is read.
@@ -128,10 +130,22 @@ func (c *Caller) providerError(resp *http.Response, data []byte, secrets []strin
 	pe.HTTPStatus = resp.StatusCode
 	pe.Retryable = pe.Retryable || Retryable(resp.StatusCode)
 	pe.Message = Redact(pe.Message, secrets...)
+	pe.Message, pe.Code = safeText(pe.Message), safeText(pe.Code)
 	if ra, ok := RetryAfter(resp.Header, time.Now()); ok {
 		pe.RetryAfter = ra
 	}
 	return pe
+}
+
+// safeText folds the whitespace of text a provider sent to single spaces
+// and escapes its other control characters (termsafe.Escape), so an error
+// built from it is one line that cannot talk to a terminal or forge a log
+// line.
+func safeText(s string) string {
+	if termsafe.Safe(s) {
+		return s
+	}
+	return termsafe.Escape(strings.Join(strings.Fields(s), " "))
 }
 
 // StatusMeaning says what an HTTP status means for a request to a
