@@ -19,6 +19,7 @@ import (
 	_ "github.com/otpkit/otpkit/config"
 	_ "github.com/otpkit/otpkit/delivery"
 	_ "github.com/otpkit/otpkit/internal/lazygc"
+	_ "github.com/otpkit/otpkit/internal/termsafe"
 	_ "github.com/otpkit/otpkit/otp"
 	_ "github.com/otpkit/otpkit/store"
 	_ "github.com/otpkit/otpkit/verifyapi"

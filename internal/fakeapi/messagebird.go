@@ -7,7 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 )
 
 // MessageBirdAccessKey is the key the MessageBird fake accepts by default.
@@ -42,7 +43,7 @@ func NewMessageBird() *MessageBird {
 // mbTime is the layout of MessageBird's times ("2022-01-05T10:02:59+00:00").
 const mbTime = "2006-01-02T15:04:05-07:00"
 
-func mbNow() string { return time.Now().UTC().Format(mbTime) }
+func mbNow() string { return testclock.Base().UTC().Format(mbTime) }
 
 func mbError(code int, desc, param string) string {
 	var p any

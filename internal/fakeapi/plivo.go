@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
 )
 
 // The credentials the Plivo fake accepts by default.
@@ -156,7 +157,7 @@ func (f *Plivo) get(w http.ResponseWriter, id string) {
 	}
 	b, _ := json.Marshal(map[string]any{
 		"api_id": uuid(), "error_code": code, "from_number": strings.TrimPrefix(m.from, "+"), "message_direction": "outbound",
-		"message_state": state, "message_time": time.Now().Format(plivoTime), "message_type": "sms", "message_uuid": m.id,
+		"message_state": state, "message_time": testclock.Base().Format(plivoTime), "message_type": "sms", "message_uuid": m.id,
 		"resource_uri": "/v1/Account/" + f.AuthID + "/Message/" + m.id + "/", "to_number": strings.TrimPrefix(m.to, "+"),
 		"total_amount": "0.00500", "total_rate": "0.00500", "units": 1,
 	})
