@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/otpkit/otpkit/internal/termsafe"
 )
 
 // ProviderError is a provider's refusal of a request, reduced to one line:
@@ -30,15 +32,17 @@ type ProviderError struct {
 }
 
 // Error returns the one-line form: "provider code: message", or
-// "provider (HTTP status): message" when the provider gave no code.
+// "provider (HTTP status): message" when the provider gave no code. The
+// provider's text is escaped (control characters shown as \x1b and the
+// like), so printing the error cannot drive a terminal.
 func (e *ProviderError) Error() string {
-	msg := oneLine(e.Message)
+	msg := termsafe.Escape(oneLine(e.Message))
 	if msg == "" {
 		msg = "request refused"
 	}
 	switch {
 	case e.Code != "":
-		return fmt.Sprintf("%s %s: %s", e.Provider, e.Code, msg)
+		return fmt.Sprintf("%s %s: %s", e.Provider, termsafe.Escape(e.Code), msg)
 	case e.HTTPStatus != 0:
 		return fmt.Sprintf("%s (HTTP %d): %s", e.Provider, e.HTTPStatus, msg)
 	}

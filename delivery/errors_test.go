@@ -50,3 +50,16 @@ func TestStateFinal(t *testing.T) {
 		t.Error("Final is wrong")
 	}
 }
+
+// TestProviderErrorEscapes: a provider's text cannot reach a terminal raw
+// through Error, whichever client built the error (Twilio's SDK included).
+func TestProviderErrorEscapes(t *testing.T) {
+	e := &ProviderError{Provider: "twilio", Code: "2\x1b[2J", Message: "bad \x1b]0;owned\x07 number\r\napproved"}
+	got := e.Error()
+	if strings.ContainsAny(got, "\x1b\x07\r\n") {
+		t.Fatalf("Error() = %q: raw control characters", got)
+	}
+	if want := `twilio 2\x1b[2J: bad \x1b]0;owned\x07 number approved`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
