@@ -126,9 +126,9 @@ func TestFailEscapes(t *testing.T) {
 		if stderr.String() != want {
 			t.Errorf("stderr = %q, want %q", stderr.String(), want)
 		}
-		if asJSON {
+		if asJSON { // delivery.ProviderError itself escapes the provider's text
 			var e errorJSON
-			if err := json.Unmarshal(stdout.Bytes(), &e); err != nil || !strings.Contains(e.Message, "\x1b]0;pwned\x07") {
+			if err := json.Unmarshal(stdout.Bytes(), &e); err != nil || !strings.Contains(e.Message, `\x1b]0;pwned\x07`) {
 				t.Errorf("error object %s decodes to %+v, %v", stdout.String(), e, err)
 			}
 		}
