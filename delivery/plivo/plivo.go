@@ -119,7 +119,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	var out sendResponse
 	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/")
 	req := sendRequest{Src: s.cfg.From, Dst: msg.To, Text: msg.Body, Type: "sms"}
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Secrets: []string{msg.Code}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	if len(out.MessageUUID) == 0 || out.MessageUUID[0] == "" {
