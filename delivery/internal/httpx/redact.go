@@ -137,18 +137,32 @@ func spelt(code string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-// encodings returns s in every form a provider may echo it in.
+// encodings returns s in every form a provider may echo it in: as is and
+// XML-escaped, each of these as is, JSON-escaped and URL-encoded, and the
+// JSON forms without HTML escapes URL-encoded too.
 func encodings(s string) []string {
-	base := []string{s}
-	base = append(base, xmlForms(s)...)
 	var out []string
-	for _, b := range base {
+	for _, b := range dedupe(append([]string{s}, xmlForms(s)...)) {
 		out = append(out, b)
 		js := jsonForms(b)
 		out = append(out, js...)
 		out = append(out, urlForms(b)...)
-		for _, j := range js {
-			out = append(out, urlForms(j)...)
+		for _, j := range dedupe(js[:min(2, len(js))]) {
+			if j != b {
+				out = append(out, urlForms(j)...)
+			}
+		}
+	}
+	return dedupe(out)
+}
+
+func dedupe(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
 	}
 	return out
