@@ -162,7 +162,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: %q", Name, delivery.ErrUnsupported, msg.Channel)
 	}
 	var out message
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, path), Body: body, Secrets: []string{msg.Code}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, path), Body: body, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	if out.ID == "" {

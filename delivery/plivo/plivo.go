@@ -120,12 +120,12 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	var out sendResponse
 	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/")
 	req := sendRequest{Src: s.cfg.From, Dst: msg.To, Text: msg.Body, Type: "sms"}
-	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Secrets: []string{msg.Code}}, &out)
+	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out)
 	if err != nil {
 		return delivery.Receipt{}, err
 	}
 	if len(out.MessageUUID) == 0 || out.MessageUUID[0] == "" {
-		if pe := s.refusal(status, out.Error, msg.Code); pe != nil {
+		if pe := s.refusal(status, out.Error, msg.Code, msg.Body); pe != nil {
 			return delivery.Receipt{}, pe
 		}
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: no message_uuid", Name, httpx.ErrUnreadable)
@@ -155,7 +155,7 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 		return delivery.DeliveryStatus{}, err
 	}
 	if out.MessageState == "" {
-		if pe := s.refusal(status, out.Error); pe != nil {
+		if pe := s.refusal(status, out.Error, ""); pe != nil {
 			return delivery.DeliveryStatus{}, pe
 		}
 		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no message_state", Name, httpx.ErrUnreadable)
@@ -176,14 +176,15 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 
 // refusal is the error of a success answer that holds Plivo's error
 // instead of what was asked for, as {"api_id": ..., "error": ...} answered
-// with HTTP 200; nil when raw holds none.
-func (s *Sender) refusal(status int, raw json.RawMessage, secrets ...string) *delivery.ProviderError {
+// with HTTP 200; nil when raw holds none. The code and the texts sent (if
+// any) are redacted from it, with the credentials.
+func (s *Sender) refusal(status int, raw json.RawMessage, code string, texts ...string) *delivery.ProviderError {
 	text := errorText(raw)
 	if text == "" {
 		return nil
 	}
-	secrets = append(secrets, s.cfg.AuthToken)
-	return &delivery.ProviderError{Provider: Name, Message: httpx.Redact(text, secrets...), HTTPStatus: status}
+	red := httpx.NewRedactor([]string{s.cfg.AuthToken}, code, texts...)
+	return &delivery.ProviderError{Provider: Name, Message: red.Redact(text), HTTPStatus: status}
 }
 
 // errorText reads the error member of an answer: a string, or an object

@@ -157,6 +157,8 @@ func checkErr(t *testing.T, err error, want string, status int) {
 
 // TestRefusalRedacted: the error of a success answer that holds only an
 // error is redacted like any other provider text.
+// TestRefusalRedacted: the message text and the credentials are redacted
+// from a refusal answered with HTTP 200.
 func TestRefusalRedacted(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +168,7 @@ func TestRefusalRedacted(t *testing.T) {
 	t.Cleanup(srv.Close)
 	s := sender(t, Config{AuthID: sdkAuthID, AuthToken: fakeAuthToken, From: "+12015550100", BaseURL: srv.URL, Timeout: 5 * time.Second})
 	_, err := s.Send(context.Background(), sms())
-	want := "plivo (HTTP 200): text Your otpkit code is [redacted]. It expires in 10 minutes. refused for [redacted]"
+	want := "plivo (HTTP 200): text [redacted] refused for [redacted]"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant  %s", err, want)
 	}

@@ -162,7 +162,7 @@ type messageResponse struct {
 func (s *Sender) sendSMS(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
 	req := messageRequest{From: s.cfg.From, MessagingProfileID: s.cfg.MessagingProfileID, To: msg.To, Text: msg.Body, Type: "SMS"}
 	var out messageResponse
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, "/v2/messages"), Body: req, Secrets: []string{msg.Code}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, "/v2/messages"), Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	if out.Data == nil || out.Data.ID == "" {
@@ -197,7 +197,7 @@ func (s *Sender) call(ctx context.Context, msg delivery.Message) (delivery.Recei
 	req := callRequest{To: msg.To, From: s.cfg.From, ApplicationSid: s.cfg.TexmlApplicationID, Texml: s.TeXML(msg.Body)}
 	var out callResponse
 	u := httpx.Join(s.base, "/v2/texml/Accounts/"+url.PathEscape(s.cfg.AccountSID)+"/Calls")
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Secrets: []string{msg.Code}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body, req.Texml}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	id := out.CallSid

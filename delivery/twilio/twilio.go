@@ -196,7 +196,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		}
 		m, err := api.CreateMessage(p)
 		if err != nil {
-			return delivery.Receipt{}, s.convert(err, status, msg.Code)
+			return delivery.Receipt{}, s.convert(err, status, s.redactor(msg.Code, msg.Body))
 		}
 		return delivery.Receipt{Provider: Name, ID: deref(m.Sid), Status: deref(m.Status)}, nil
 	case delivery.Voice:
@@ -211,7 +211,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		p.SetTo(msg.To).SetFrom(s.cfg.From).SetTwiml(doc)
 		c, err := api.CreateCall(p)
 		if err != nil {
-			return delivery.Receipt{}, s.convert(err, status, msg.Code)
+			return delivery.Receipt{}, s.convert(err, status, s.redactor(msg.Code, msg.Body, doc))
 		}
 		return delivery.Receipt{Provider: Name, ID: deref(c.Sid), Status: deref(c.Status)}, nil
 	}
@@ -257,13 +257,13 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	if id[:2] == "CA" {
 		c, err := api.FetchCall(id, nil)
 		if err != nil {
-			return delivery.DeliveryStatus{}, s.convert(err, status, "")
+			return delivery.DeliveryStatus{}, s.convert(err, status, s.redactor(""))
 		}
 		return callStatus(deref(c.Status)), nil
 	}
 	m, err := api.FetchMessage(id, nil)
 	if err != nil {
-		return delivery.DeliveryStatus{}, s.convert(err, status, "")
+		return delivery.DeliveryStatus{}, s.convert(err, status, s.redactor(""))
 	}
 	st := messageStatus(deref(m.Status))
 	if m.ErrorCode != nil && *m.ErrorCode != 0 {
@@ -296,9 +296,15 @@ func callStatus(raw string) delivery.DeliveryStatus {
 	return st
 }
 
-// convert turns an SDK error into a one-line error without credentials or
-// the code.
-func (s *Sender) convert(err error, status int, code string) error {
+// redactor returns what removes the auth token, the code and the texts
+// sent from provider text.
+func (s *Sender) redactor(code string, texts ...string) *httpx.Redactor {
+	return httpx.NewRedactor([]string{s.cfg.AuthToken}, code, texts...)
+}
+
+// convert turns an SDK error into a one-line error without credentials,
+// the code or the message (red removes them).
+func (s *Sender) convert(err error, status int, red *httpx.Redactor) error {
 	var te *client.TwilioRestError
 	if errors.As(err, &te) {
 		c := strconv.Itoa(te.Code)
@@ -308,7 +314,7 @@ func (s *Sender) convert(err error, status int, code string) error {
 		return &delivery.ProviderError{
 			Provider:   Name,
 			Code:       c,
-			Message:    httpx.Redact(httpx.Meaning(codeMeanings, c, te.Message), s.cfg.AuthToken, code),
+			Message:    red.Redact(httpx.Meaning(codeMeanings, c, te.Message)),
 			HTTPStatus: status,
 			Retryable:  httpx.Retryable(status),
 		}
@@ -322,7 +328,7 @@ func (s *Sender) convert(err error, status int, code string) error {
 		return &delivery.ProviderError{Provider: Name, Message: httpx.StatusMeaning(status), HTTPStatus: status, Retryable: httpx.Retryable(status)}
 	}
 	// A 2xx answer the SDK could not decode: Twilio accepted the request.
-	return delivery.MarkOutcomeUnknown(fmt.Errorf("%s: %w: %s", Name, httpx.ErrUnreadable, httpx.Redact(err.Error(), s.cfg.AuthToken, code)))
+	return delivery.MarkOutcomeUnknown(fmt.Errorf("%s: %w: %s", Name, httpx.ErrUnreadable, red.Redact(err.Error())))
 }
 
 func deref(p *string) string {

@@ -168,7 +168,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	var out json.RawMessage
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: s.url, Body: body, Secrets: []string{msg.Code}}, &out); err != nil && !errors.Is(err, httpx.ErrUnreadable) {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: s.url, Body: body, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil && !errors.Is(err, httpx.ErrUnreadable) {
 		return delivery.Receipt{}, err
 	}
 	// The answer is optional: a JSON object with an id, or anything else.

@@ -40,7 +40,14 @@ type Request struct {
 	// encoded as JSON; nil sends none.
 	Body        any
 	ContentType string // default "application/json" when there is a body
-	Secrets     []string
+	// Secrets are more credentials to redact, for this call only.
+	Secrets []string
+	// Code is the one-time code the request carries, and Texts the
+	// message texts it carries (the SMS text, the spoken text, a TwiML or
+	// TeXML document): all are redacted, in every form, from any provider
+	// text that reaches an error (see [Redactor]).
+	Code  string
+	Texts []string
 }
 
 // Do sends the request and decodes a 2xx JSON answer into out (out may be
@@ -88,16 +95,16 @@ func (c *Caller) Do(ctx context.Context, r Request, out any) (status int, err er
 		// The request was written and answered: the provider may have the message.
 		return resp.StatusCode, delivery.MarkOutcomeUnknown(fmt.Errorf("%s: read response (HTTP %d): %w", c.Provider, resp.StatusCode, CleanError(err)))
 	}
-	secrets := append(append([]string(nil), c.Secrets...), r.Secrets...)
+	red := NewRedactor(append(append([]string(nil), c.Secrets...), r.Secrets...), r.Code, r.Texts...)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, c.providerError(resp, data, secrets)
+		return resp.StatusCode, c.providerError(resp, data, red)
 	}
 	if out == nil || (len(bytes.TrimSpace(data)) == 0 && resp.StatusCode == http.StatusNoContent) {
 		return resp.StatusCode, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		// A 2xx answer means the provider accepted the request.
-		return resp.StatusCode, delivery.MarkOutcomeUnknown(fmt.Errorf("%s: %w (HTTP %d): %s", c.Provider, ErrUnreadable, resp.StatusCode, Redact(jsonProblem(err), secrets...)))
+		return resp.StatusCode, delivery.MarkOutcomeUnknown(fmt.Errorf("%s: %w (HTTP %d): %s", c.Provider, ErrUnreadable, resp.StatusCode, red.Redact(jsonProblem(err))))
 	}
 	return resp.StatusCode, nil
 }
@@ -118,7 +125,7 @@ func jsonProblem(err error) string {
 	return "not JSON"
 }
 
-func (c *Caller) providerError(resp *http.Response, data []byte, secrets []string) error {
+func (c *Caller) providerError(resp *http.Response, data []byte, red *Redactor) error {
 	var pe *delivery.ProviderError
 	if c.ParseError != nil {
 		pe = c.ParseError(resp.StatusCode, data)
@@ -129,8 +136,8 @@ func (c *Caller) providerError(resp *http.Response, data []byte, secrets []strin
 	pe.Provider = c.Provider
 	pe.HTTPStatus = resp.StatusCode
 	pe.Retryable = pe.Retryable || Retryable(resp.StatusCode)
-	pe.Message = Redact(pe.Message, secrets...)
-	pe.Message, pe.Code = safeText(pe.Message), safeText(pe.Code)
+	pe.Code = safeText(red.Redact(pe.Code))
+	pe.Message = safeText(red.Redact(pe.Message))
 	if ra, ok := RetryAfter(resp.Header, time.Now()); ok {
 		pe.RetryAfter = ra
 	}

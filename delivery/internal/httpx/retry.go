@@ -223,16 +223,3 @@ func CleanError(err error) error {
 	}
 	return err
 }
-
-// Redact replaces each non-empty secret in s with "[redacted]". Providers
-// run every text that came from the API through it before it can reach an
-// error, so a provider that echoes a token or a message body (with the
-// code) cannot leak it.
-func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
