@@ -156,9 +156,8 @@ func checkErr(t *testing.T, err error, want string, status int) {
 }
 
 // TestRefusalRedacted: the error of a success answer that holds only an
-// error is redacted like any other provider text.
-// TestRefusalRedacted: the message text and the credentials are redacted
-// from a refusal answered with HTTP 200.
+// error is redacted like any other provider text: the message text and the
+// credentials.
 func TestRefusalRedacted(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
