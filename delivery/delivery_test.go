@@ -16,10 +16,3 @@ func TestParseChannel(t *testing.T) {
 		t.Errorf("ParseChannel(fax) = %v", err)
 	}
 }
-
-func TestNewID(t *testing.T) {
-	a, b := NewID("x-"), NewID("x-")
-	if a == b || !strings.HasPrefix(a, "x-") || len(a) != 2+24 {
-		t.Fatalf("NewID: %q, %q", a, b)
-	}
-}

@@ -83,24 +83,11 @@ type RetryPolicy struct {
 
 // The defaults of [RetryPolicy].
 const (
-	DefaultMaxAttempts = 4
-	DefaultBaseDelay   = 500 * time.Millisecond
-	DefaultMaxDelay    = 10 * time.Second
+	DefaultHTTPAttempts = 4
+	DefaultBaseDelay    = 500 * time.Millisecond
+	DefaultMaxDelay     = 10 * time.Second
 )
 
-// WithDefaults returns p with its zero fields set to the defaults.
-func (p RetryPolicy) WithDefaults() RetryPolicy {
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultMaxAttempts
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = DefaultBaseDelay
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = DefaultMaxDelay
-	}
-	return p
-}
 
 // ConfigError is returned by a provider's New when a required setting is
 // missing or a setting is invalid. Field names the setting as the

@@ -33,17 +33,6 @@ func TestConfigError(t *testing.T) {
 	}
 }
 
-func TestRetryPolicyDefaults(t *testing.T) {
-	t.Parallel()
-	p := RetryPolicy{}.WithDefaults()
-	if p.MaxAttempts != DefaultMaxAttempts || p.BaseDelay != DefaultBaseDelay || p.MaxDelay != DefaultMaxDelay {
-		t.Errorf("defaults = %+v", p)
-	}
-	if p := (RetryPolicy{MaxAttempts: 1}).WithDefaults(); p.MaxAttempts != 1 {
-		t.Errorf("MaxAttempts 1 became %d", p.MaxAttempts)
-	}
-}
-
 func TestStateFinal(t *testing.T) {
 	t.Parallel()
 	if StatePending.Final() || !StateDelivered.Final() || !StateFailed.Final() {

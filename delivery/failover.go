@@ -104,16 +104,16 @@ func (f *Failover) remember(id string, s Sender) {
 }
 
 // Status implements [StatusChecker] for ids this Failover returned.
-func (f *Failover) Status(ctx context.Context, id string) (DeliveryStatus, error) {
+func (f *Failover) Status(ctx context.Context, id string) (Report, error) {
 	f.mu.Lock()
 	s := f.owner[id]
 	f.mu.Unlock()
 	if s == nil {
-		return DeliveryStatus{}, fmt.Errorf("failover: message %q was not sent here", id)
+		return Report{}, fmt.Errorf("failover: message %q was not sent here", id)
 	}
 	c, ok := s.(StatusChecker)
 	if !ok {
-		return DeliveryStatus{}, fmt.Errorf("status lookup: %w", ErrUnsupported)
+		return Report{}, fmt.Errorf("status lookup: %w", ErrUnsupported)
 	}
 	return c.Status(ctx, id)
 }

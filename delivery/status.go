@@ -11,9 +11,9 @@ import (
 //
 // Status takes the id from the message's [Receipt]. Errors are lookup
 // failures (unknown id, provider refused, network); a message that failed
-// to deliver is not an error but a [DeliveryStatus] in [StateFailed].
+// to deliver is not an error but a [Report] in [StateFailed].
 type StatusChecker interface {
-	Status(ctx context.Context, id string) (DeliveryStatus, error)
+	Status(ctx context.Context, id string) (Report, error)
 }
 
 // State is a provider-neutral delivery state.
@@ -44,8 +44,8 @@ func (s State) Final() bool { return s == StateDelivered || s == StateFailed || 
 // that carried no id): whether it was delivered is unknown, not failed.
 var ErrStatusUnknown = errors.New("delivery cannot be looked up")
 
-// DeliveryStatus is what a provider says about a message it accepted.
-type DeliveryStatus struct {
+// Report is what a provider says about a message it accepted.
+type Report struct {
 	State State  // the neutral state
 	Raw   string // the provider's own status ("undelivered", "delivery_failed", ...)
 	// ErrorCode is the provider's error code when delivery failed ("30003").

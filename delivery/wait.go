@@ -15,7 +15,7 @@ type WaitOptions struct {
 	Interval time.Duration // between lookups; default DefaultPollInterval
 	// OnChange, if set, is called with the first status and every status
 	// whose State or Raw differs from the one before (the transitions).
-	OnChange func(DeliveryStatus)
+	OnChange func(Report)
 }
 
 // ErrNotFinal is returned, wrapped, by [Wait] when ctx ends before the
@@ -28,12 +28,12 @@ var ErrNotFinal = errors.New("no final delivery status yet")
 // seen and an error wrapping ErrNotFinal and ctx's error. Lookup errors
 // that may pass (a retryable [*ProviderError]) are retried at the next
 // interval; others end the wait.
-func Wait(ctx context.Context, c StatusChecker, id string, opts WaitOptions) (DeliveryStatus, error) {
+func Wait(ctx context.Context, c StatusChecker, id string, opts WaitOptions) (Report, error) {
 	interval := opts.Interval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	var last DeliveryStatus
+	var last Report
 	seen := false
 	for {
 		st, err := c.Status(ctx, id)

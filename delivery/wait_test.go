@@ -13,12 +13,12 @@ import (
 // script is a StatusChecker that answers from a list, repeating the last.
 type script struct {
 	mu   sync.Mutex
-	ans  []DeliveryStatus
+	ans  []Report
 	errs []error
 	n    int
 }
 
-func (s *script) Status(ctx context.Context, id string) (DeliveryStatus, error) {
+func (s *script) Status(ctx context.Context, id string) (Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := min(s.n, len(s.ans)-1)
@@ -32,27 +32,27 @@ func (s *script) Status(ctx context.Context, id string) (DeliveryStatus, error) 
 
 func TestWait(t *testing.T) {
 	t.Parallel()
-	pending := func(raw string) DeliveryStatus { return DeliveryStatus{State: StatePending, Raw: raw} }
-	delivered := DeliveryStatus{State: StateDelivered, Raw: "delivered"}
-	failed := DeliveryStatus{State: StateFailed, Raw: "undelivered", ErrorCode: "30003"}
+	pending := func(raw string) Report { return Report{State: StatePending, Raw: raw} }
+	delivered := Report{State: StateDelivered, Raw: "delivered"}
+	failed := Report{State: StateFailed, Raw: "undelivered", ErrorCode: "30003"}
 	retryable := &ProviderError{Provider: "p", HTTPStatus: 503, Retryable: true}
 	tests := []struct {
 		name    string
 		s       *script
-		want    DeliveryStatus
+		want    Report
 		changes []string
 		wantErr error
 	}{
-		{"delivered", &script{ans: []DeliveryStatus{pending("queued"), pending("queued"), pending("sent"), delivered}}, delivered, []string{"queued", "sent", "delivered"}, nil},
-		{"failed is a status", &script{ans: []DeliveryStatus{pending("sent"), failed}}, failed, []string{"sent", "undelivered"}, nil},
-		{"retryable lookup error", &script{ans: []DeliveryStatus{{}, delivered}, errs: []error{retryable}}, delivered, []string{"delivered"}, nil},
-		{"other lookup error ends", &script{ans: []DeliveryStatus{pending("sent"), {}}, errs: []error{nil, &ProviderError{Provider: "p", HTTPStatus: 404}}}, pending("sent"), []string{"sent"}, &ProviderError{}},
+		{"delivered", &script{ans: []Report{pending("queued"), pending("queued"), pending("sent"), delivered}}, delivered, []string{"queued", "sent", "delivered"}, nil},
+		{"failed is a status", &script{ans: []Report{pending("sent"), failed}}, failed, []string{"sent", "undelivered"}, nil},
+		{"retryable lookup error", &script{ans: []Report{{}, delivered}, errs: []error{retryable}}, delivered, []string{"delivered"}, nil},
+		{"other lookup error ends", &script{ans: []Report{pending("sent"), {}}, errs: []error{nil, &ProviderError{Provider: "p", HTTPStatus: 404}}}, pending("sent"), []string{"sent"}, &ProviderError{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var changes []string
-			got, err := Wait(context.Background(), tt.s, "id", WaitOptions{Interval: time.Millisecond, OnChange: func(s DeliveryStatus) { changes = append(changes, s.Raw) }})
+			got, err := Wait(context.Background(), tt.s, "id", WaitOptions{Interval: time.Millisecond, OnChange: func(s Report) { changes = append(changes, s.Raw) }})
 			if tt.wantErr == nil && err != nil || tt.wantErr != nil && err == nil {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -67,7 +67,7 @@ func TestWaitTimeout(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	got, err := Wait(ctx, &script{ans: []DeliveryStatus{{State: StatePending, Raw: "sent"}}}, "id", WaitOptions{Interval: time.Millisecond})
+	got, err := Wait(ctx, &script{ans: []Report{{State: StatePending, Raw: "sent"}}}, "id", WaitOptions{Interval: time.Millisecond})
 	if !errors.Is(err, ErrNotFinal) || !errors.Is(err, context.DeadlineExceeded) || got.Raw != "sent" {
 		t.Errorf("got %+v, %v", got, err)
 	}
@@ -143,8 +143,8 @@ func (c *counter) Send(context.Context, Message) (Receipt, error) {
 	return Receipt{Provider: "c", ID: fmt.Sprint(c.n)}, nil
 }
 
-func (c *counter) Status(context.Context, string) (DeliveryStatus, error) {
-	return DeliveryStatus{State: StateDelivered, Raw: "delivered"}, nil
+func (c *counter) Status(context.Context, string) (Report, error) {
+	return Report{State: StateDelivered, Raw: "delivered"}, nil
 }
 
 func TestFailoverForgetsOldIDs(t *testing.T) {

@@ -61,7 +61,7 @@ func ExampleService() {
 
 	// The right code is approved, once.
 	v, err = svc.Verify(ctx, res.To, code)
-	fmt.Println(v.Status, err)
+	fmt.Println(v.Verdict, err)
 	_, err = svc.Verify(ctx, res.To, code)
 	fmt.Println(errors.Is(err, otp.ErrUsed))
 	// Output:

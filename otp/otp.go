@@ -269,12 +269,12 @@ func (s *Service) ParseNumber(raw string) (string, error) {
 
 // SendResult describes a code that was sent.
 type SendResult struct {
-	To        string           // the E.164 number
-	Channel   delivery.Channel // how it went out (never Auto)
-	Provider  string           // the provider that accepted it
-	MessageID string           // the provider's message or call id
-	Status    string           // the provider's initial status, if any
-	ExpiresAt time.Time        // when the code stops being accepted
+	To             string           // the E.164 number
+	Channel        delivery.Channel // how it went out (never Auto)
+	Provider       string           // the provider that accepted it
+	MessageID      string           // the provider's message or call id
+	ProviderStatus string           // the provider's initial status, if any
+	ExpiresAt      time.Time        // when the code stops being accepted
 	// NextSendAt is the earliest time another send to the number may succeed.
 	NextSendAt time.Time
 	// SendsLeft is how many more sends the window allows, -1 if unlimited.
@@ -348,28 +348,28 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 		return SendResult{}, err
 	}
 	res := SendResult{
-		To: number, Channel: used, Provider: rcpt.Provider, MessageID: rcpt.ID, Status: rcpt.Status,
+		To: number, Channel: used, Provider: rcpt.Provider, MessageID: rcpt.ID, ProviderStatus: rcpt.Status,
 		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failed,
 	}
 	return res, nil
 }
 
-// Status is the outcome of a verification, as reported to people and scripts.
-type Status string
+// Verdict is the outcome of a verification, as reported to people and scripts.
+type Verdict string
 
-// The verification statuses.
+// The verdicts of a verification (the "status" of otp verify --json).
 const (
-	StatusApproved Status = "approved"  // the code matched
-	StatusRejected Status = "rejected"  // wrong code; tries may be left
-	StatusExpired  Status = "expired"   // the code expired
-	StatusNotFound Status = "not_found" // no pending code: never sent, used, burned or purged
-	StatusLocked   Status = "locked"    // too many wrong tries
+	Approved Verdict = "approved"  // the code matched
+	Rejected Verdict = "rejected"  // wrong code; tries may be left
+	Expired  Verdict = "expired"   // the code expired
+	NotFound Verdict = "not_found" // no pending code: never sent, used, burned or purged
+	Locked   Verdict = "locked"    // too many wrong tries
 )
 
 // VerifyResult describes a verification.
 type VerifyResult struct {
-	To     string // the E.164 number
-	Status Status
+	To      string // the E.164 number
+	Verdict Verdict
 	// AttemptsLeft is how many wrong tries the pending code still allows
 	// (-1 when unlimited).
 	AttemptsLeft int
@@ -400,14 +400,14 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 	out := VerifyResult{To: number, AttemptsLeft: res.AttemptsLeft, LockedUntil: res.LockedUntil}
 	switch res.Outcome {
 	case store.Approved:
-		out.Status = StatusApproved
+		out.Verdict = Approved
 		return out, nil
 	case store.WrongCode:
 		if !res.LockedUntil.IsZero() {
-			out.Status = StatusLocked
+			out.Verdict = Locked
 			return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, Wait: res.LockedUntil.Sub(now), Reason: "wrong code, no tries left"}
 		}
-		out.Status = StatusRejected
+		out.Verdict = Rejected
 		if res.AttemptsLeft == 0 {
 			return out, fmt.Errorf("%w; no tries left, send a new code", ErrWrongCode)
 		}
@@ -416,16 +416,16 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 		}
 		return out, ErrWrongCode
 	case store.CodeExpired:
-		out.Status = StatusExpired
+		out.Verdict = Expired
 		return out, ErrExpired
 	case store.CodeUsed:
-		out.Status = StatusNotFound
+		out.Verdict = NotFound
 		return out, ErrUsed
 	case store.NoCode:
-		out.Status = StatusNotFound
+		out.Verdict = NotFound
 		return out, ErrNotFound
 	case store.NumberLocked:
-		out.Status = StatusLocked
+		out.Verdict = Locked
 		return out, &RetryError{Err: ErrLocked, RetryAt: res.LockedUntil, Wait: res.LockedUntil.Sub(now)}
 	}
 	return out, fmt.Errorf("%w: unknown check outcome %d", ErrStore, res.Outcome)

@@ -105,18 +105,18 @@ func TestSendVerify(t *testing.T) {
 		t.Fatalf("body %q, want %q", msg.Body, want)
 	}
 	start := f.clk.now()
-	if res.To != num || res.Provider != "capture" || res.MessageID != "m1" || res.Status != "queued" ||
+	if res.To != num || res.Provider != "capture" || res.MessageID != "m1" || res.ProviderStatus != "queued" ||
 		!res.ExpiresAt.Equal(start.Add(10*time.Minute)) || !res.NextSendAt.Equal(start.Add(30*time.Second)) || res.SendsLeft != 4 {
 		t.Fatalf("SendResult %+v", res)
 	}
 	f.clk.add(time.Minute)
 	vr, err := f.svc.Verify(ctx(), "+1 201-555-0123", " "+msg.Code[:3]+"-"+msg.Code[3:])
-	if err != nil || vr.Status != otp.StatusApproved || vr.To != num || vr.AttemptsLeft != 5 {
+	if err != nil || vr.Verdict != otp.Approved || vr.To != num || vr.AttemptsLeft != 5 {
 		t.Fatalf("Verify = %+v, %v", vr, err)
 	}
 	// Single use.
 	vr, err = f.svc.Verify(ctx(), num, msg.Code)
-	if !errors.Is(err, otp.ErrUsed) || vr.Status != otp.StatusNotFound {
+	if !errors.Is(err, otp.ErrUsed) || vr.Verdict != otp.NotFound {
 		t.Fatalf("second Verify = %+v, %v; want ErrUsed", vr, err)
 	}
 }
@@ -160,7 +160,7 @@ func TestWrongTriesAndLockout(t *testing.T) {
 	}
 	for left := 4; left >= 1; left-- {
 		vr, err := f.svc.Verify(ctx(), num, wrong)
-		if !errors.Is(err, otp.ErrWrongCode) || vr.Status != otp.StatusRejected || vr.AttemptsLeft != left {
+		if !errors.Is(err, otp.ErrWrongCode) || vr.Verdict != otp.Rejected || vr.AttemptsLeft != left {
 			t.Fatalf("wrong try: %+v, %v; want rejected with %d left", vr, err, left)
 		}
 		if !strings.Contains(err.Error(), "left") {
@@ -169,11 +169,11 @@ func TestWrongTriesAndLockout(t *testing.T) {
 	}
 	vr, err := f.svc.Verify(ctx(), num, wrong)
 	var re *otp.RetryError
-	if !errors.Is(err, otp.ErrLocked) || !errors.As(err, &re) || vr.Status != otp.StatusLocked || re.RetryAfter() != 10*time.Minute {
+	if !errors.Is(err, otp.ErrLocked) || !errors.As(err, &re) || vr.Verdict != otp.Locked || re.RetryAfter() != 10*time.Minute {
 		t.Fatalf("5th wrong try: %+v, %v; want locked for 10m", vr, err)
 	}
 	// Not even the right code passes while locked, and sends are refused.
-	if vr, err := f.svc.Verify(ctx(), num, code); !errors.Is(err, otp.ErrLocked) || vr.Status != otp.StatusLocked {
+	if vr, err := f.svc.Verify(ctx(), num, code); !errors.Is(err, otp.ErrLocked) || vr.Verdict != otp.Locked {
 		t.Fatalf("right code while locked: %+v, %v", vr, err)
 	}
 	f.clk.add(time.Minute)
@@ -199,7 +199,7 @@ func TestExpiry(t *testing.T) {
 	}
 	f.clk.add(2 * time.Minute)
 	vr, err := f.svc.Verify(ctx(), num, code)
-	if !errors.Is(err, otp.ErrExpired) || vr.Status != otp.StatusExpired {
+	if !errors.Is(err, otp.ErrExpired) || vr.Verdict != otp.Expired {
 		t.Fatalf("Verify at expiry: %+v, %v", vr, err)
 	}
 }

@@ -296,19 +296,19 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
-	case err == nil && res.Status == otp.StatusApproved:
+	case err == nil && res.Verdict == otp.Approved:
 		v.Status, v.Valid = "approved", true
-	case res.Status == otp.StatusLocked || res.Status == otp.StatusRejected && res.AttemptsLeft == 0:
+	case res.Verdict == otp.Locked || res.Verdict == otp.Rejected && res.AttemptsLeft == 0:
 		v.Status = "max_attempts_reached"
 		v.DateUpdated = h.stamp()
 		writeErr(w, http.StatusTooManyRequests, 60202, "Max check attempts reached")
 		return
-	case res.Status == otp.StatusRejected || errors.Is(err, otp.ErrInvalidCode):
-	case res.Status == otp.StatusExpired:
+	case res.Verdict == otp.Rejected || errors.Is(err, otp.ErrInvalidCode):
+	case res.Verdict == otp.Expired:
 		v.Status = "expired"
 		writeErr(w, http.StatusNotFound, 20404, "The requested resource /Services/"+svc+"/VerificationCheck was not found")
 		return
-	case err != nil && res.Status == otp.StatusNotFound:
+	case err != nil && res.Verdict == otp.NotFound:
 		writeErr(w, http.StatusNotFound, 20404, "The requested resource /Services/"+svc+"/VerificationCheck was not found")
 		return
 	case err != nil:

@@ -54,12 +54,12 @@ func TestSendTextEscapes(t *testing.T) {
 	res := otp.SendResult{To: "+12015550101", Channel: delivery.SMS, Provider: "twilio", MessageID: "SM" + evil,
 		ExpiresAt: clock.Now().Add(10 * time.Minute),
 		Attempts:  []delivery.Attempt{{Provider: "telnyx", Channel: delivery.SMS, Err: fmt.Errorf("%w: %w", otp.ErrDelivery, perr)}}}
-	st := delivery.DeliveryStatus{State: delivery.StateFailed, Raw: "failed" + evil, ErrorCode: "3" + evil, Error: evil}
+	st := delivery.Report{State: delivery.StateFailed, Raw: "failed" + evil, ErrorCode: "3" + evil, Error: evil}
 
 	p.sent(res)
 	p.transition(res, st)
 	p.result(outcome{to: res.To, res: res}, true)
-	p.result(outcome{to: res.To, res: res, waited: true, status: delivery.DeliveryStatus{State: delivery.StateDelivered, Raw: evil}}, true)
+	p.result(outcome{to: res.To, res: res, waited: true, status: delivery.Report{State: delivery.StateDelivered, Raw: evil}}, true)
 	p.result(outcome{to: res.To, res: res, waited: true, status: st}, true)
 	p.result(outcome{to: res.To, res: res, waited: true, waitErr: fmt.Errorf("lookup: %w", perr)}, true)
 	p.result(outcome{to: res.To, err: fmt.Errorf("%w: %w", otp.ErrDelivery, perr)}, true)
@@ -85,9 +85,9 @@ func TestSendJSONEscapes(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	a := newApp(nil, &stdout, &stderr, func(string) string { return "" }, clock.Now)
 	p := &sendPrinter{a: a, json: true}
-	res := otp.SendResult{To: "+12015550101", Channel: delivery.SMS, Provider: "twilio", MessageID: evil, Status: evil,
+	res := otp.SendResult{To: "+12015550101", Channel: delivery.SMS, Provider: "twilio", MessageID: evil, ProviderStatus: evil,
 		ExpiresAt: clock.Now().Add(10 * time.Minute)}
-	st := delivery.DeliveryStatus{State: delivery.StateFailed, Raw: evil, ErrorCode: evil, Error: evil}
+	st := delivery.Report{State: delivery.StateFailed, Raw: evil, ErrorCode: evil, Error: evil}
 	p.transition(res, st)
 	p.result(outcome{to: res.To, res: res, waited: true, status: st}, true)
 	checkText(t, "stdout", stdout.String())

@@ -184,7 +184,7 @@ type outcome struct {
 	// With --wait: the last status seen and, when there was no final one,
 	// why.
 	waited  bool
-	status  delivery.DeliveryStatus
+	status  delivery.Report
 	waitErr error
 }
 
@@ -214,7 +214,7 @@ func (a *app) sendOne(ctx context.Context, e *env, number string, ch delivery.Ch
 	out.waited = true
 	out.status, out.waitErr = delivery.Wait(wctx, e.sender, res.MessageID, delivery.WaitOptions{
 		Interval: a.pollInterval,
-		OnChange: func(st delivery.DeliveryStatus) { p.transition(res, st) },
+		OnChange: func(st delivery.Report) { p.transition(res, st) },
 	})
 	if errors.Is(out.waitErr, delivery.ErrNotFinal) && ctx.Err() == nil {
 		out.waitErr = fmt.Errorf("no final status within %v (last status %q)", o.waitTimeout, out.status.Raw)

@@ -69,7 +69,7 @@ func attemptsJSON(as []delivery.Attempt) []attemptJSON {
 }
 
 // problem says in one line why a message was not delivered.
-func problem(st delivery.DeliveryStatus) string {
+func problem(st delivery.Report) string {
 	switch {
 	case st.ErrorCode != "" && st.Error != "":
 		return st.ErrorCode + ": " + st.Error
@@ -110,7 +110,7 @@ func (p *sendPrinter) sentText(res otp.SendResult) {
 }
 
 // transition reports a change of delivery status.
-func (p *sendPrinter) transition(res otp.SendResult, st delivery.DeliveryStatus) {
+func (p *sendPrinter) transition(res otp.SendResult, st delivery.Report) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
@@ -161,7 +161,7 @@ func sendResultJSON(o outcome) sendJSON {
 	res := o.res
 	out := sendJSON{
 		To: res.To, Channel: string(res.Channel), Provider: res.Provider, MessageID: res.MessageID,
-		Status: res.Status, ExpiresAt: res.ExpiresAt.UTC(), NextSendAt: res.NextSendAt.UTC(),
+		Status: res.ProviderStatus, ExpiresAt: res.ExpiresAt.UTC(), NextSendAt: res.NextSendAt.UTC(),
 		Attempts: attemptsJSON(res.Attempts),
 	}
 	if res.SendsLeft >= 0 {

@@ -75,12 +75,12 @@ func (a *app) runVerify(cmd *cobra.Command, g *globalFlags, o *verifyOptions) er
 	}
 	defer e.close()
 	res, err := e.svc.Verify(cmd.Context(), o.to, code)
-	if res.Status == "" {
+	if res.Verdict == "" {
 		// Not a verification outcome (bad input, store error): reported as an error.
 		return err
 	}
 	if g.json {
-		out := verifyJSON{To: res.To, Status: string(res.Status), AttemptsLeft: res.AttemptsLeft}
+		out := verifyJSON{To: res.To, Status: string(res.Verdict), AttemptsLeft: res.AttemptsLeft}
 		if err != nil {
 			out.Message = errorMessage(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/delivery/internal/msgid"
 )
 
 // Sender writes each message as one line, "[console] sms to +1...: body",
@@ -39,14 +40,14 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	if _, err := fmt.Fprintf(s.w, "[console] %s to %s: %s\n", msg.Channel, msg.To, body); err != nil {
 		return delivery.Receipt{}, fmt.Errorf("console: %w", err)
 	}
-	return delivery.Receipt{Provider: "console", ID: delivery.NewID("console-"), Status: "delivered"}, nil
+	return delivery.Receipt{Provider: "console", ID: msgid.New("console-"), Status: "delivered"}, nil
 }
 
 // Status implements [delivery.StatusChecker]: a message the console
 // printed is delivered the moment Send returns.
-func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
 	if !strings.HasPrefix(id, "console-") {
-		return delivery.DeliveryStatus{}, fmt.Errorf("console: %q is not a console message id", id)
+		return delivery.Report{}, fmt.Errorf("console: %q is not a console message id", id)
 	}
-	return delivery.DeliveryStatus{State: delivery.StateDelivered, Raw: "delivered"}, nil
+	return delivery.Report{State: delivery.StateDelivered, Raw: "delivered"}, nil
 }

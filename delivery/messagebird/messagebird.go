@@ -178,9 +178,9 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 var messageID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // Status implements [delivery.StatusChecker].
-func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
 	if !messageID.MatchString(id) {
-		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %q is not a MessageBird message id", Name, id)
+		return delivery.Report{}, fmt.Errorf("%s: %q is not a MessageBird message id", Name, id)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -191,13 +191,13 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 		_, err = s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/voicemessages/"+id)}, &out)
 	}
 	if err != nil {
-		return delivery.DeliveryStatus{}, err
+		return delivery.Report{}, err
 	}
 	if len(out.Recipients.Items) == 0 {
-		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no recipient status", Name, httpx.ErrUnreadable)
+		return delivery.Report{}, fmt.Errorf("%s: %w: no recipient status", Name, httpx.ErrUnreadable)
 	}
 	item := out.Recipients.Items[0]
-	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: item.Status}
+	st := delivery.Report{State: delivery.StatePending, Raw: item.Status}
 	switch item.Status {
 	case "delivered", "answered", "machine":
 		st.State = delivery.StateDelivered

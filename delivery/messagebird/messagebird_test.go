@@ -188,9 +188,9 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendertest.CheckStatus(t, s, []sendertest.Lookups{
-		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "delivery_failed", ErrorCode: "1", Error: "unknown subscriber"}}},
-		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "calling"}, {State: delivery.StateDelivered, Raw: "answered"}}},
+		{ID: ok.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "delivery_failed", ErrorCode: "1", Error: "unknown subscriber"}}},
+		{ID: call.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "calling"}, {State: delivery.StateDelivered, Raw: "answered"}}},
 	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/voicemessages/"+call.ID {
 		t.Errorf("last request %s %s", r.Method, r.Path)

@@ -37,9 +37,9 @@ func TestSDKFixtures(t *testing.T) {
 		lookup  string           // Status of this id
 		answers map[string]answer
 
-		wantID, wantReceipt string                  // Send: the receipt's id and status
-		wantStatus          delivery.DeliveryStatus // Status
-		wantErr             string                  // the whole error, "" for none
+		wantID, wantReceipt string          // Send: the receipt's id and status
+		wantStatus          delivery.Report // Status
+		wantErr             string          // the whole error, "" for none
 		wantHTTP            int
 	}{
 		{name: "message create", channel: delivery.SMS,
@@ -53,11 +53,11 @@ func TestSDKFixtures(t *testing.T) {
 			wantID:  voiceID, wantReceipt: "scheduled"},
 		{name: "message get, sent, statusErrorCode null", lookup: smsID,
 			answers:    map[string]answer{"GET /messages/" + smsID: {http.StatusOK, "readMessageObject.json"}},
-			wantStatus: delivery.DeliveryStatus{State: delivery.StatePending, Raw: "sent"}},
+			wantStatus: delivery.Report{State: delivery.StatePending, Raw: "sent"}},
 		{name: "voice message get, after the message 404", lookup: voiceID,
 			answers: map[string]answer{"GET /messages/" + voiceID: notFound,
 				"GET /voicemessages/" + voiceID: {http.StatusOK, "voiceMessageObject.json"}},
-			wantStatus: delivery.DeliveryStatus{State: delivery.StatePending, Raw: "calling"}},
+			wantStatus: delivery.Report{State: delivery.StatePending, Raw: "calling"}},
 		{name: "message not found", lookup: smsID,
 			answers: map[string]answer{"GET /messages/" + smsID: notFound, "GET /voicemessages/" + smsID: notFound},
 			wantErr: "messagebird 20: not found; check the message id and base_url", wantHTTP: 404},
@@ -110,7 +110,7 @@ func TestSDKFixtures(t *testing.T) {
 					t.Errorf("receipt = %+v, want id %s, %s", rc, tt.wantID, tt.wantReceipt)
 				}
 			} else {
-				var st delivery.DeliveryStatus
+				var st delivery.Report
 				st, err = s.Status(context.Background(), tt.lookup)
 				if err == nil && st != tt.wantStatus {
 					t.Errorf("status = %+v\nwant     %+v", st, tt.wantStatus)

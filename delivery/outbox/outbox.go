@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/delivery/internal/msgid"
 )
 
 // Entry is one line of the outbox file.
@@ -59,7 +60,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	if err := ctx.Err(); err != nil {
 		return delivery.Receipt{}, err
 	}
-	e := Entry{Time: s.now().UTC().Truncate(time.Second), ID: delivery.NewID("outbox-"), To: msg.To, Channel: msg.Channel, Body: msg.Body, Code: msg.Code}
+	e := Entry{Time: s.now().UTC().Truncate(time.Second), ID: msgid.New("outbox-"), To: msg.To, Channel: msg.Channel, Body: msg.Body, Code: msg.Code}
 	line, err := json.Marshal(e)
 	if err != nil {
 		return delivery.Receipt{}, fmt.Errorf("outbox: %w", err)
@@ -88,11 +89,11 @@ func (s *Sender) append(line []byte) error {
 
 // Status implements [delivery.StatusChecker]: a message written to the
 // outbox is delivered the moment Send returns.
-func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
 	if !strings.HasPrefix(id, "outbox-") {
-		return delivery.DeliveryStatus{}, fmt.Errorf("outbox: %q is not an outbox message id", id)
+		return delivery.Report{}, fmt.Errorf("outbox: %q is not an outbox message id", id)
 	}
-	return delivery.DeliveryStatus{State: delivery.StateDelivered, Raw: "delivered"}, nil
+	return delivery.Report{State: delivery.StateDelivered, Raw: "delivered"}, nil
 }
 
 // Read returns the entries of an outbox file, oldest first.

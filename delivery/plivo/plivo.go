@@ -142,9 +142,9 @@ type messageResponse struct {
 }
 
 // Status implements [delivery.StatusChecker].
-func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
 	if !messageUUID.MatchString(id) {
-		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %q is not a Plivo message uuid", Name, id)
+		return delivery.Report{}, fmt.Errorf("%s: %q is not a Plivo message uuid", Name, id)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -152,15 +152,15 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/"+id+"/")
 	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out)
 	if err != nil {
-		return delivery.DeliveryStatus{}, err
+		return delivery.Report{}, err
 	}
 	if out.MessageState == "" {
 		if pe := s.refusal(status, out.Error, ""); pe != nil {
-			return delivery.DeliveryStatus{}, pe
+			return delivery.Report{}, pe
 		}
-		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no message_state", Name, httpx.ErrUnreadable)
+		return delivery.Report{}, fmt.Errorf("%s: %w: no message_state", Name, httpx.ErrUnreadable)
 	}
-	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: out.MessageState}
+	st := delivery.Report{State: delivery.StatePending, Raw: out.MessageState}
 	switch out.MessageState {
 	case "delivered", "read":
 		st.State = delivery.StateDelivered

@@ -175,8 +175,8 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendertest.CheckStatus(t, s, []sendertest.Lookups{
-		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "50", Error: "the destination number is invalid"}}},
+		{ID: ok.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "50", Error: "the destination number is invalid"}}},
 	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/v1/Account/"+f.AuthID+"/Message/"+failed.ID+"/" {
 		t.Errorf("last request %s %s", r.Method, r.Path)

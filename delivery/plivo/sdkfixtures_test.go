@@ -53,22 +53,22 @@ func TestSDKFixtures(t *testing.T) {
 		status int
 		lookup string // "": Send; else Status of this uuid
 
-		wantID     string                  // Send: the receipt's id
-		wantStatus delivery.DeliveryStatus // Status
-		wantErr    string                  // the whole error, "" for none
+		wantID     string          // Send: the receipt's id
+		wantStatus delivery.Report // Status
+		wantErr    string          // the whole error, "" for none
 	}{
 		{name: "message create", file: "messageSendResponse.json", object: whole, status: http.StatusAccepted,
 			wantID: "5b40a428-bfc7-4daf-9d06-726c558bf3b8"},
 		{name: "message get, sent, error_code null", file: "messageGetResponse.json", object: whole, status: http.StatusOK,
 			lookup:     "5b40a428-bfc7-4daf-9d06-726c558bf3b8",
-			wantStatus: delivery.DeliveryStatus{State: delivery.StatePending, Raw: "sent"}},
+			wantStatus: delivery.Report{State: delivery.StatePending, Raw: "sent"}},
 		{name: "message list object: failed 450", file: "messageListResponse.json", object: 7, status: http.StatusOK,
 			lookup: "937da994-4d07-4a85-9252-764d846cacf5",
-			wantStatus: delivery.DeliveryStatus{State: delivery.StateFailed, Raw: "failed", ErrorCode: "450",
+			wantStatus: delivery.Report{State: delivery.StateFailed, Raw: "failed", ErrorCode: "450",
 				Error: "the destination country is barred in the account's geo permissions"}},
 		{name: "message list object: delivered 000", file: "messageListResponse.json", object: 8, status: http.StatusOK,
 			lookup:     "0e4198f3-f04f-47d7-ae61-a152e4f4146a",
-			wantStatus: delivery.DeliveryStatus{State: delivery.StateDelivered, Raw: "delivered"}},
+			wantStatus: delivery.Report{State: delivery.StateDelivered, Raw: "delivered"}},
 		{name: "error answered with 200, to a send", file: "campaignNumberLinkUnlinkResponse.json", object: whole, status: http.StatusOK,
 			wantErr: "plivo (HTTP 200): The number xxxxx is not a valid number"},
 		{name: "error answered with 200, to a send (2)", file: "profileDeleteResponse.json", object: whole, status: http.StatusOK,
@@ -113,7 +113,7 @@ func TestSDKFixtures(t *testing.T) {
 					t.Errorf("receipt = %+v, want id %s, queued", rc, tt.wantID)
 				}
 			} else {
-				var st delivery.DeliveryStatus
+				var st delivery.Report
 				st, err = s.Status(context.Background(), tt.lookup)
 				if err == nil && st != tt.wantStatus {
 					t.Errorf("status = %+v\nwant     %+v", st, tt.wantStatus)

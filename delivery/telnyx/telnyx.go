@@ -194,7 +194,7 @@ func (s *Sender) call(ctx context.Context, msg delivery.Message) (delivery.Recei
 			return delivery.Receipt{}, &delivery.ConfigError{Provider: Name, Field: f.name, Problem: "is required for voice calls"}
 		}
 	}
-	req := callRequest{To: msg.To, From: s.cfg.From, ApplicationSid: s.cfg.TexmlApplicationID, Texml: s.TeXML(msg.Body)}
+	req := callRequest{To: msg.To, From: s.cfg.From, ApplicationSid: s.cfg.TexmlApplicationID, Texml: s.texml(msg.Body)}
 	var out callResponse
 	u := httpx.Join(s.base, "/v2/texml/Accounts/"+url.PathEscape(s.cfg.AccountSID)+"/Calls")
 	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body, req.Texml}}, &out); err != nil {
@@ -210,9 +210,9 @@ func (s *Sender) call(ctx context.Context, msg delivery.Message) (delivery.Recei
 	return delivery.Receipt{Provider: Name, ID: id, Status: out.Status}, nil
 }
 
-// TeXML returns the call instructions that speak text with the configured
+// texml returns the call instructions that speak text with the configured
 // voice, language and loop.
-func (s *Sender) TeXML(text string) string {
+func (s *Sender) texml(text string) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="`)
 	xml.EscapeText(&b, []byte(s.cfg.Voice))
@@ -236,19 +236,19 @@ var (
 
 // Status implements [delivery.StatusChecker] for message ids and TeXML
 // call sids ("v3:…").
-func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	switch {
 	case id == "":
-		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w", Name, ErrNoCallSID)
+		return delivery.Report{}, fmt.Errorf("%s: %w", Name, ErrNoCallSID)
 	case messageID.MatchString(id):
 		var out messageResponse
 		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/v2/messages/"+id)}, &out); err != nil {
-			return delivery.DeliveryStatus{}, notYet(err)
+			return delivery.Report{}, notYet(err)
 		}
 		if out.Data == nil || len(out.Data.To) == 0 {
-			return delivery.DeliveryStatus{}, fmt.Errorf("%s: %w: no recipient status", Name, httpx.ErrUnreadable)
+			return delivery.Report{}, fmt.Errorf("%s: %w: no recipient status", Name, httpx.ErrUnreadable)
 		}
 		st := messageStatus(out.Data.To[0].Status)
 		if len(out.Data.Errors) > 0 {
@@ -259,16 +259,16 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 		return st, nil
 	case callSID.MatchString(id):
 		if s.cfg.AccountSID == "" {
-			return delivery.DeliveryStatus{}, &delivery.ConfigError{Provider: Name, Field: "AccountSID", Problem: "is required to look up calls"}
+			return delivery.Report{}, &delivery.ConfigError{Provider: Name, Field: "AccountSID", Problem: "is required to look up calls"}
 		}
 		var out callResponse
 		u := httpx.Join(s.base, "/v2/texml/Accounts/"+url.PathEscape(s.cfg.AccountSID)+"/Calls/"+url.PathEscape(id))
 		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out); err != nil {
-			return delivery.DeliveryStatus{}, notYet(err)
+			return delivery.Report{}, notYet(err)
 		}
 		return callStatus(out.Status), nil
 	}
-	return delivery.DeliveryStatus{}, fmt.Errorf("%s: %q is not a Telnyx message id or call sid", Name, id)
+	return delivery.Report{}, fmt.Errorf("%s: %q is not a Telnyx message id or call sid", Name, id)
 }
 
 // notYet marks a 404 from a lookup as one that may pass: Telnyx's lookups
@@ -285,8 +285,8 @@ func notYet(err error) error {
 	return err
 }
 
-func messageStatus(raw string) delivery.DeliveryStatus {
-	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: raw}
+func messageStatus(raw string) delivery.Report {
+	st := delivery.Report{State: delivery.StatePending, Raw: raw}
 	switch raw {
 	case "delivered":
 		st.State = delivery.StateDelivered
@@ -300,8 +300,8 @@ func messageStatus(raw string) delivery.DeliveryStatus {
 	return st
 }
 
-func callStatus(raw string) delivery.DeliveryStatus {
-	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: raw}
+func callStatus(raw string) delivery.Report {
+	st := delivery.Report{State: delivery.StatePending, Raw: raw}
 	switch raw {
 	case "completed":
 		st.State = delivery.StateDelivered

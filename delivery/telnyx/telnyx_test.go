@@ -284,9 +284,9 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendertest.CheckStatus(t, s, []sendertest.Lookups{
-		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "delivery_failed", ErrorCode: "40001", Error: "not routable: the number is a landline or cannot receive SMS"}}},
-		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
+		{ID: ok.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "delivery_failed", ErrorCode: "40001", Error: "not routable: the number is a landline or cannot receive SMS"}}},
+		{ID: call.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
 	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/v2/texml/Accounts/"+f.AccountSID+"/Calls/"+call.ID {
 		t.Errorf("last request %s %s", r.Method, r.Path)

@@ -203,7 +203,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		if s.cfg.From == "" {
 			return delivery.Receipt{}, &delivery.ConfigError{Provider: Name, Field: "From", Problem: "is required for voice calls (a Messaging Service cannot call)"}
 		}
-		doc, err := s.TwiML(msg.Body)
+		doc, err := s.twiml(msg.Body)
 		if err != nil {
 			return delivery.Receipt{}, err
 		}
@@ -221,10 +221,10 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 // maxTwiML is the Calls API's limit on the Twiml parameter.
 const maxTwiML = 4000
 
-// TwiML returns the call instructions that speak text: one <Say> with the
+// twiml returns the call instructions that speak text: one <Say> with the
 // configured voice, language and loop, built and escaped by the SDK's
 // twiml package.
-func (s *Sender) TwiML(text string) (string, error) {
+func (s *Sender) twiml(text string) (string, error) {
 	doc, err := twiml.Voice([]twiml.Element{&twiml.VoiceSay{
 		Message:  text,
 		Voice:    s.cfg.Voice,
@@ -246,9 +246,9 @@ var sidPattern = regexp.MustCompile(`^(SM|MM|CA)[0-9a-fA-F]{32}$`)
 
 // Status implements [delivery.StatusChecker] for message (SM…, MM…) and
 // call (CA…) ids.
-func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus, error) {
+func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
 	if !sidPattern.MatchString(id) {
-		return delivery.DeliveryStatus{}, fmt.Errorf("%s: %q is not a Twilio message or call id", Name, id)
+		return delivery.Report{}, fmt.Errorf("%s: %q is not a Twilio message or call id", Name, id)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -257,13 +257,13 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	if id[:2] == "CA" {
 		c, err := api.FetchCall(id, nil)
 		if err != nil {
-			return delivery.DeliveryStatus{}, s.convert(err, status, s.redactor(""))
+			return delivery.Report{}, s.convert(err, status, s.redactor(""))
 		}
 		return callStatus(deref(c.Status)), nil
 	}
 	m, err := api.FetchMessage(id, nil)
 	if err != nil {
-		return delivery.DeliveryStatus{}, s.convert(err, status, s.redactor(""))
+		return delivery.Report{}, s.convert(err, status, s.redactor(""))
 	}
 	st := messageStatus(deref(m.Status))
 	if m.ErrorCode != nil && *m.ErrorCode != 0 {
@@ -273,8 +273,8 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.DeliveryStatus
 	return st, nil
 }
 
-func messageStatus(raw string) delivery.DeliveryStatus {
-	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: raw}
+func messageStatus(raw string) delivery.Report {
+	st := delivery.Report{State: delivery.StatePending, Raw: raw}
 	switch raw {
 	case "delivered", "read":
 		st.State = delivery.StateDelivered
@@ -284,8 +284,8 @@ func messageStatus(raw string) delivery.DeliveryStatus {
 	return st
 }
 
-func callStatus(raw string) delivery.DeliveryStatus {
-	st := delivery.DeliveryStatus{State: delivery.StatePending, Raw: raw}
+func callStatus(raw string) delivery.Report {
+	st := delivery.Report{State: delivery.StatePending, Raw: raw}
 	switch raw {
 	case "completed":
 		st.State = delivery.StateDelivered

@@ -268,9 +268,9 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendertest.CheckStatus(t, s, []sendertest.Lookups{
-		{ID: ok.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{ID: failed.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "30003", Error: "the destination handset is unreachable (off or out of coverage)"}}},
-		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
+		{ID: ok.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: failed.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateFailed, Raw: "undelivered", ErrorCode: "30003", Error: "the destination handset is unreachable (off or out of coverage)"}}},
+		{ID: call.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
 	})
 	if r := f.Last(); r.Method != http.MethodGet || r.Path != "/2010-04-01/Accounts/"+f.AccountSID+"/Calls/"+call.ID+".json" {
 		t.Errorf("last request %s %s", r.Method, r.Path)
@@ -306,8 +306,8 @@ func TestStatusUppercaseIDs(t *testing.T) {
 		t.Fatalf("ids %q %q are not uppercase", msg.ID, call.ID)
 	}
 	sendertest.CheckStatus(t, s, []sendertest.Lookups{
-		{ID: msg.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
-		{ID: call.ID, Want: []delivery.DeliveryStatus{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
+		{ID: msg.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "sent"}, {State: delivery.StateDelivered, Raw: "delivered"}}},
+		{ID: call.ID, Want: []delivery.Report{{State: delivery.StatePending, Raw: "ringing"}, {State: delivery.StateDelivered, Raw: "completed"}}},
 	})
 }
 

@@ -63,6 +63,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
+	"github.com/otpkit/otpkit/delivery/internal/msgid"
 )
 
 // Name is the provider's name in receipts and errors.
@@ -137,7 +138,7 @@ func New(cfg Config) (*Sender, error) {
 			ts := strconv.FormatInt(cfg.Now().Unix(), 10)
 			r.Header.Set(TimestampHeader, ts)
 			r.Header.Set(SignatureHeader, Sign(cfg.Secret, ts, body))
-			id := delivery.NewID("msg_")
+			id := msgid.New("msg_")
 			r.Header.Set(IDHeader, id)
 			r.Header.Set(StandardTimestampHeader, ts)
 			r.Header.Set(StandardSignatureHeader, "v1,"+base64.StdEncoding.EncodeToString(signStandard(key, id, ts, body)))
@@ -186,7 +187,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		}
 	}
 	if id == "" {
-		id = delivery.NewID("webhook-")
+		id = msgid.New("webhook-")
 	}
 	status := ans.Status
 	if status == "" {

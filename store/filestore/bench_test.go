@@ -67,8 +67,8 @@ func fixture(b *testing.B, n int, halfExpired bool) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pending, _ := (&store.Record{Hash: bytes.Repeat([]byte{7}, 32), ExpiresAt: base.Add(10 * time.Minute), Sends: []time.Time{base.Add(-time.Minute)}}).MarshalBinary()
-	expired, _ := (&store.Record{Hash: bytes.Repeat([]byte{7}, 32), ExpiresAt: base.Add(-time.Minute), Sends: []time.Time{base.Add(-2 * time.Hour)}}).MarshalBinary()
+	pending := filestore.MarshalRecord(&store.Record{Hash: bytes.Repeat([]byte{7}, 32), ExpiresAt: base.Add(10 * time.Minute), Sends: []time.Time{base.Add(-time.Minute)}})
+	expired := filestore.MarshalRecord(&store.Record{Hash: bytes.Repeat([]byte{7}, 32), ExpiresAt: base.Add(-time.Minute), Sends: []time.Time{base.Add(-2 * time.Hour)}})
 	for start := 0; start < n; start += 100_000 {
 		err := db.Update(func(tx *bolt.Tx) error {
 			bk := tx.Bucket([]byte("records"))

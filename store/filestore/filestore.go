@@ -416,7 +416,7 @@ func (s *Store) apply(ops []*op) error {
 		old := b.Get(key)
 		var rec store.Record
 		if old != nil {
-			if err := rec.UnmarshalBinary(old); err != nil {
+			if err := unmarshalRecord(old, &rec); err != nil {
 				o.err = fmt.Errorf("filestore: %s: number %s: %w", s.path, o.number, err)
 				continue
 			}
@@ -431,10 +431,7 @@ func (s *Store) apply(ops []*op) error {
 			}
 			continue
 		}
-		val, err := rec.MarshalBinary()
-		if err != nil {
-			return err
-		}
+		val := marshalRecord(&rec)
 		if !bytes.Equal(val, old) {
 			if err := b.Put(key, val); err != nil {
 				return err
@@ -482,7 +479,7 @@ func (s *Store) Get(ctx context.Context, number string) (rec store.Record, ok bo
 			if v == nil {
 				return nil
 			}
-			if err := rec.UnmarshalBinary(v); err != nil {
+			if err := unmarshalRecord(v, &rec); err != nil {
 				return fmt.Errorf("filestore: %s: number %s: %w", s.path, number, err)
 			}
 			ok = true
@@ -559,7 +556,7 @@ func (s *Store) purgeChunk(req store.PurgeRequest, after []byte) (res purgeChunk
 		n++
 		res.last = append(res.last[:0], k...)
 		var rec store.Record
-		if rec.UnmarshalBinary(v) != nil {
+		if unmarshalRecord(v, &rec) != nil {
 			res.damaged++
 			continue
 		}
@@ -569,7 +566,7 @@ func (s *Store) purgeChunk(req store.PurgeRequest, after []byte) (res purgeChunk
 		case empty:
 			changes = append(changes, change{bytes.Clone(k), nil})
 		case cleared || len(rec.Sends) != sends || !rec.LockedUntil.Equal(locked): // all that Purge changes
-			val, _ := rec.MarshalBinary()
+			val := marshalRecord(&rec)
 			changes = append(changes, change{bytes.Clone(k), val})
 		}
 		if cleared || empty {

@@ -39,8 +39,6 @@ func horizonMs(r *store.Record, p store.Policy) int64 {
 	return h
 }
 
-func enc(r *store.Record) []byte { b, _ := r.MarshalBinary(); return b }
-
 func clone(r *store.Record) *store.Record {
 	c := *r
 	c.Hash = bytes.Clone(r.Hash)
@@ -56,8 +54,8 @@ func (m *model) apply(number string, now time.Time, p store.Policy, fn func(*sto
 	if old := m.recs[number]; old != nil {
 		r = clone(old)
 	}
-	before := enc(r)
-	if write := fn(r); !write && bytes.Equal(before, enc(r)) {
+	before := clone(r)
+	if write := fn(r); !write && before.Equal(r) {
 		return
 	}
 	if horizonMs(r, p) <= msOf(now) {
@@ -184,12 +182,12 @@ func TestScriptsFollowRecordRules(t *testing.T) {
 					want := 0
 					for k, r := range m.recs {
 						r = clone(r)
-						before := enc(r)
+						before := clone(r)
 						cleared, empty := r.Purge(req)
 						switch {
 						case empty:
 							delete(m.recs, k)
-						case !bytes.Equal(before, enc(r)):
+						case !before.Equal(r):
 							m.recs[k] = r
 						}
 						if cleared || empty {
@@ -209,7 +207,7 @@ func TestScriptsFollowRecordRules(t *testing.T) {
 					if ok != (want != nil) {
 						t.Fatalf("%s: Get(%s) ok = %v, rules say %v (%+v)", where, n, ok, want != nil, want)
 					}
-					if ok && !bytes.Equal(enc(&got), enc(want)) {
+					if ok && !got.Equal(want) {
 						t.Fatalf("%s: Get(%s) = %+v, rules say %+v", where, n, got, *want)
 					}
 				}

@@ -38,7 +38,7 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	p := t.Policy.WithDefaults()
+	p := withDefaults(t.Policy)
 	ctx := req.Context()
 	// wrote records whether any attempt put the request on the wire: after
 	// that, an error (cancellation, a reset) leaves the outcome unknown.
@@ -111,7 +111,7 @@ func Retryable(status int) bool {
 // upper half is random ("equal jitter"), so many clients that failed
 // together do not retry together.
 func Backoff(p delivery.RetryPolicy, attempt int) time.Duration {
-	p = p.WithDefaults()
+	p = withDefaults(p)
 	d := p.BaseDelay
 	for i := 1; i < attempt && d < p.MaxDelay; i++ {
 		d *= 2
@@ -222,4 +222,19 @@ func CleanError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// withDefaults returns p with its zero fields set to the defaults of
+// [delivery.RetryPolicy].
+func withDefaults(p delivery.RetryPolicy) delivery.RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = delivery.DefaultHTTPAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = delivery.DefaultBaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = delivery.DefaultMaxDelay
+	}
+	return p
 }

@@ -221,7 +221,7 @@ func secretsHidden(t *testing.T, h Harness) {
 // answer, in order.
 type Lookups struct {
 	ID   string
-	Want []delivery.DeliveryStatus
+	Want []delivery.Report
 }
 
 // CheckStatus looks up each id's status once per expected answer, in the

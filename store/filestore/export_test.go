@@ -1,0 +1,5 @@
+package filestore
+
+// MarshalRecord is marshalRecord, for the external tests that build store
+// files directly.
+var MarshalRecord = marshalRecord
