@@ -275,6 +275,9 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 		}
 		o.Format = f
 	}
+	if c.Phone.DefaultRegion != "" && !otp.ValidRegion(c.Phone.DefaultRegion) {
+		return o, fmt.Errorf("%w: [phone] default_region: unknown region %q (want an ISO 3166 code such as US)", ErrConfig, c.Phone.DefaultRegion)
+	}
 	if c.Code.Length != 0 && (c.Code.Length < otp.MinLength || c.Code.Length > otp.MaxLength) {
 		return o, fmt.Errorf("%w: [code] length %d is not within %d-%d", ErrConfig, c.Code.Length, otp.MinLength, otp.MaxLength)
 	}

@@ -192,7 +192,7 @@ func prepare(opts Options) (*Service, error) {
 	if opts.TTL < time.Second {
 		return nil, fmt.Errorf("%w: ttl %v is shorter than a second", ErrInvalidOptions, opts.TTL)
 	}
-	if opts.DefaultRegion != "" && !validRegion(opts.DefaultRegion) {
+	if opts.DefaultRegion != "" && !ValidRegion(opts.DefaultRegion) {
 		return nil, fmt.Errorf("%w: unknown region %q (want an ISO 3166 code such as US)", ErrInvalidOptions, opts.DefaultRegion)
 	}
 	if opts.Secret != nil && len(opts.Secret) < MinSecretLength {

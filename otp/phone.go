@@ -129,8 +129,8 @@ func NumberLineType(e164 string) LineType {
 	return LineTollFreeOrOther
 }
 
-// validRegion reports whether region is one libphonenumber knows.
-func validRegion(region string) bool {
+// ValidRegion reports whether region is one libphonenumber knows.
+func ValidRegion(region string) bool {
 	_, ok := phonenumbers.GetSupportedRegions()[strings.ToUpper(region)]
 	return ok
 }

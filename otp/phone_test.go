@@ -92,7 +92,7 @@ func FuzzParseNumber(f *testing.F) {
 		f.Add(s, "")
 	}
 	f.Fuzz(func(t *testing.T, in, region string) {
-		if region != "" && !validRegion(region) {
+		if region != "" && !ValidRegion(region) {
 			region = "US"
 		}
 		got, err := ParseNumber(in, region)

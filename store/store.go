@@ -57,7 +57,7 @@ type Store interface {
 
 // ErrCorrupt is returned, wrapped, when a store's data is damaged or belongs
 // to another program. Stores never repair or overwrite such data themselves.
-var ErrCorrupt = errors.New("store is damaged or not an otpkit store")
+var ErrCorrupt = errors.New("damaged or not an otpkit store")
 
 // ErrClosed is returned when a store is used after Close.
 var ErrClosed = errors.New("store is closed")

@@ -97,14 +97,14 @@ func TestDamagedStoreCLI(t *testing.T) {
 				return tx.Bucket([]byte("records")).Put([]byte(number(7)), []byte("not a record"))
 			})
 			return number(7)
-		}, "store is damaged"},
+		}, "damaged or not an otpkit store"},
 		{"a damaged page", func(t *testing.T, path string) string {
 			b := bytes.Clone(good)
 			leaf := leafPage(t, good)
 			copy(b[leaf*4096:], bytes.Repeat([]byte{0xff}, 4096))
 			writeFile(t, path, b)
 			return brokenNumber(t, path, records)
-		}, "store is damaged"},
+		}, "damaged or not an otpkit store"},
 		{"a freelist count of 0x7fffffff (the memory bomb)", func(t *testing.T, path string) string {
 			b := bytes.Clone(good)
 			for _, meta := range []int{0, 4096} { // both meta pages' freelist

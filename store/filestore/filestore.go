@@ -154,7 +154,7 @@ func OpenContext(ctx context.Context, path string, opts *Options) (*Store, error
 	}
 	lock, err := lockFile(ctx, path+".lock", o.LockTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("filestore: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s := &Store{path: path, lock: lock, ops: make(chan *op, maxBatch), done: make(chan struct{})}
 	if s.db, err = s.openDB(o, deadline); err != nil {
@@ -183,9 +183,9 @@ func (s *Store) openDB(o Options, deadline time.Time) (*bolt.DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("filestore: %w", err)
 	case info.Mode()&os.ModeSymlink != 0:
-		return nil, fmt.Errorf("filestore: %s %w: %w", s.path, errSymlink, ErrInsecure)
+		return nil, fmt.Errorf("%s %w: %w", s.path, errSymlink, ErrInsecure)
 	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("filestore: %s: not a regular file", s.path)
+		return nil, fmt.Errorf("%s: not a regular file", s.path)
 	case info.Size() > 0:
 		if err := checkPages(s.path, info.Size()); err != nil {
 			return nil, err
@@ -216,7 +216,7 @@ func (s *Store) openDB(o Options, deadline time.Time) (*bolt.DB, error) {
 		})
 		if err != nil {
 			db.Close()
-			return nil, fmt.Errorf("filestore: %s: initialize: %w", s.path, err)
+			return nil, fmt.Errorf("%s: initialize: %w", s.path, err)
 		}
 	}
 	return db, nil
@@ -235,7 +235,7 @@ func (s *Store) inspect(bo *bolt.Options, size int64) (fresh bool, err error) {
 	err = s.guard(func() error {
 		return db.View(func(tx *bolt.Tx) error {
 			if tx.Size() > size {
-				return fmt.Errorf("filestore: %s: truncated (%d of %d bytes): %w", s.path, size, tx.Size(), store.ErrCorrupt)
+				return fmt.Errorf("%s: truncated (%d of %d bytes): %w", s.path, size, tx.Size(), store.ErrCorrupt)
 			}
 			fresh, err = s.verify(tx)
 			return err
@@ -249,7 +249,7 @@ func (s *Store) inspect(bo *bolt.Options, size int64) (fresh bool, err error) {
 // store of this format.
 func (s *Store) verify(tx *bolt.Tx) (fresh bool, err error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("filestore: %s: %s: %w", s.path, fmt.Sprintf(format, args...), store.ErrCorrupt)
+		return fmt.Errorf("%s: %s: %w", s.path, fmt.Sprintf(format, args...), store.ErrCorrupt)
 	}
 	meta := tx.Bucket(metaBucket)
 	if meta == nil {
@@ -298,13 +298,16 @@ func (s *Store) openError(err error) error {
 	case errors.Is(err, store.ErrCorrupt):
 		return err
 	case errors.Is(err, ErrInsecure):
-		return fmt.Errorf("filestore: %w", err)
+		return err
 	case errors.Is(err, berrors.ErrTimeout):
-		return fmt.Errorf("filestore: %s: %w (locked by a program other than otpkit)", s.path, ErrBusy)
+		return fmt.Errorf("%s: %w (locked by a program other than otpkit)", s.path, ErrBusy)
 	case errors.As(err, &pe):
 		return fmt.Errorf("filestore: %w", err)
 	}
-	return fmt.Errorf("filestore: %s: not a bbolt database (%v): %w", s.path, err, store.ErrCorrupt)
+	if errors.Is(err, berrors.ErrInvalid) {
+		return fmt.Errorf("%s: not a bbolt database: %w", s.path, store.ErrCorrupt)
+	}
+	return fmt.Errorf("%s: not a bbolt database (%v): %w", s.path, err, store.ErrCorrupt)
 }
 
 // guard runs fn, turning a panic into an error wrapping store.ErrCorrupt:
@@ -315,7 +318,7 @@ func (s *Store) guard(fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("filestore: %s: %w (panic: %v)", s.path, store.ErrCorrupt, r)
+			err = fmt.Errorf("%s: %w (panic: %v)", s.path, store.ErrCorrupt, r)
 		}
 	}()
 	return fn()
@@ -417,7 +420,7 @@ func (s *Store) apply(ops []*op) error {
 		var rec store.Record
 		if old != nil {
 			if err := unmarshalRecord(old, &rec); err != nil {
-				o.err = fmt.Errorf("filestore: %s: number %s: %w", s.path, o.number, err)
+				o.err = fmt.Errorf("%s: number %s: %w", s.path, o.number, err)
 				continue
 			}
 		}
@@ -480,7 +483,7 @@ func (s *Store) Get(ctx context.Context, number string) (rec store.Record, ok bo
 				return nil
 			}
 			if err := unmarshalRecord(v, &rec); err != nil {
-				return fmt.Errorf("filestore: %s: number %s: %w", s.path, number, err)
+				return fmt.Errorf("%s: number %s: %w", s.path, number, err)
 			}
 			ok = true
 			return nil
@@ -524,7 +527,7 @@ func (s *Store) Purge(ctx context.Context, req store.PurgeRequest) (int, error) 
 		after = c.last
 	}
 	if damaged > 0 {
-		return total, fmt.Errorf("filestore: %s: purge left %d damaged records in place: %w", s.path, damaged, store.ErrCorrupt)
+		return total, fmt.Errorf("%s: purge left %d damaged records in place: %w", s.path, damaged, store.ErrCorrupt)
 	}
 	return total, nil
 }
@@ -613,7 +616,7 @@ func (s *Store) Close() error {
 	err := s.db.Close()
 	unlockFile(s.lock)
 	if err != nil {
-		return fmt.Errorf("filestore: %s: close: %w", s.path, err)
+		return fmt.Errorf("%s: close: %w", s.path, err)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func (s *Store) CheckKey(ctx context.Context, fp []byte) error {
 	})
 	if err == nil && len(held) > 0 {
 		if err := store.CompareKey(held, fp); err != nil {
-			return fmt.Errorf("filestore: %s: %w", s.path, err)
+			return fmt.Errorf("%s: %w", s.path, err)
 		}
 		return nil
 	}
@@ -57,7 +57,7 @@ func (s *Store) CheckKey(ctx context.Context, fp []byte) error {
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("filestore: %s: %w", s.path, err)
+		return fmt.Errorf("%s: %w", s.path, err)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func readMeta(f io.ReaderAt, off int64) (m boltMeta, ok bool) {
 // damaged (store.ErrCorrupt) and never opened for writing.
 func checkPages(path string, size int64) error {
 	bad := func(what string, args ...any) error {
-		return fmt.Errorf("filestore: %s: %s: %w", path, fmt.Sprintf(what, args...), store.ErrCorrupt)
+		return fmt.Errorf("%s: %s: %w", path, fmt.Sprintf(what, args...), store.ErrCorrupt)
 	}
 	f, err := openNoFollow(path, os.O_RDONLY, 0)
 	if err != nil {
