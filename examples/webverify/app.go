@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"embed"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -49,6 +51,30 @@ type appConfig struct {
 	// Now returns the current time; default time.Now. Tests share one
 	// clock between the app and the otp.Service.
 	Now func() time.Time
+	// SendTimeout bounds each call into the otp library that changes the
+	// store or reaches the provider (send, resend, verify); default 20s.
+	// Those calls do not end when the visitor's connection does: a
+	// delivery already started is seen through, so it counts against the
+	// limits and its code stays valid.
+	SendTimeout time.Duration
+	// SessionSends is how many codes one session may send (send and
+	// resend, to any numbers) in SendWindow; default 5, negative: no limit.
+	SessionSends int
+	// ClientSends is how many codes one client address (an IPv6 /64) may
+	// send in SendWindow; default 20, negative: no limit.
+	ClientSends int
+	// SendWindow is the sliding window of SessionSends and ClientSends;
+	// default 1h. Both budgets are in memory, a stopgap until an abuse
+	// guard is in front: a public deployment needs one.
+	SendWindow time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed, for the client address. Without them the header is ignored
+	// and the address is the connection's peer.
+	TrustedProxies []netip.Prefix
+	// VerifiedTTL is how long the success page shows a verified number,
+	// from the moment the code was checked (it does not renew on use);
+	// default 30m. "Start again" and a new send end it sooner.
+	VerifiedTTL time.Duration
 	// Log receives errors the visitor is not shown in detail; default
 	// stderr. Nothing secret is logged.
 	Log *log.Logger
@@ -61,6 +87,8 @@ type app struct {
 	sessions sessionCodec
 	pages    map[string]*template.Template
 	regions  []regionOption
+	budget   *sendBudget
+	verified verifiedSet
 }
 
 // newApp returns the web app's handler. It serves:
@@ -91,6 +119,21 @@ func newApp(svc *otp.Service, cfg appConfig) http.Handler {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 30 * time.Minute
 	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 20 * time.Second
+	}
+	if cfg.SessionSends == 0 {
+		cfg.SessionSends = 5
+	}
+	if cfg.ClientSends == 0 {
+		cfg.ClientSends = 20
+	}
+	if cfg.SendWindow <= 0 {
+		cfg.SendWindow = time.Hour
+	}
+	if cfg.VerifiedTTL <= 0 {
+		cfg.VerifiedTTL = 30 * time.Minute
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -103,6 +146,7 @@ func newApp(svc *otp.Service, cfg appConfig) http.Handler {
 		sessions: sessionCodec{key: cfg.CookieKey, ttl: cfg.SessionTTL, secure: cfg.SecureCookies},
 		pages:    make(map[string]*template.Template),
 		regions:  regionOptions(),
+		budget:   newSendBudget(cfg.SessionSends, cfg.ClientSends, cfg.SendWindow),
 	}
 	for _, p := range []string{"phone", "verify", "done", "error"} {
 		a.pages[p] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
@@ -212,6 +256,16 @@ func (a *app) redirect(w http.ResponseWriter, r *http.Request, s session, path s
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
+// opContext returns the context for a call into the otp library that
+// changes the store or reaches the provider. It keeps the request's values
+// but not its cancellation: a visitor who closes the connection (or a
+// script that sends and hangs up) must not withdraw a code that is already
+// on its way, which would refund the send and lift the cooldown. The call
+// is bounded by SendTimeout instead.
+func (a *app) opContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), a.cfg.SendTimeout)
+}
+
 // session returns the request's session or a new one.
 func (a *app) session(r *http.Request) session {
 	if s, ok := a.sessions.load(r, a.cfg.Now()); ok {
@@ -220,11 +274,15 @@ func (a *app) session(r *http.Request) session {
 	return newSession()
 }
 
+// maxBody is the most a request body may hold: the largest form is a few
+// hundred bytes.
+const maxBody = 8 << 10
+
 // post wraps a form handler: it limits the body and refuses the request
 // unless it carries a valid session and that session's CSRF token.
 func (a *app) post(h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if err := r.ParseForm(); err != nil {
 			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
 				http.Error(w, "form too large", http.StatusRequestEntityTooLarge)
@@ -250,19 +308,53 @@ func (a *app) post(h func(http.ResponseWriter, *http.Request, session)) http.Han
 
 func (a *app) phonePage(w http.ResponseWriter, r *http.Request) {
 	s := a.session(r)
+	a.render(w, r, s, http.StatusOK, "phone", a.phoneData(s.Number, s.Channel))
+}
+
+// phoneData is the phone page with number (E.164) and channel filled in.
+func (a *app) phoneData(number, channel string) pageData {
 	d := pageData{Title: "Verify your phone", Regions: a.regions, Region: a.cfg.Region, Channel: "sms"}
-	if s.Number != "" {
-		d.Phone = formatNumber(s.Number)
-		d.Region = regionOf(s.Number, d.Region)
+	if number != "" {
+		d.Phone = formatNumber(number)
+		d.Region = regionOf(number, d.Region)
 	}
-	if s.Channel != "" {
-		d.Channel = s.Channel
+	if channel != "" {
+		d.Channel = channel
 	}
-	a.render(w, r, s, http.StatusOK, "phone", d)
+	return d
+}
+
+// takeBudget counts a send against the session's and the client's
+// budgets. When one is spent it answers 429 (Too Many Requests) and
+// returns ok=false, with the reason in s's flash, for the caller to show.
+func (a *app) takeBudget(w http.ResponseWriter, r *http.Request, s *session, now time.Time) (client string, ok bool) {
+	client = clientAddress(r, a.cfg.TrustedProxies)
+	by, wait := a.budget.take(s.ID, client, now)
+	switch by {
+	case "":
+		return client, true
+	case budgetSession:
+		s.flash("error", "Too many codes were asked for in this browser. Try again in "+waitText(wait)+".")
+	default:
+		s.flash("error", "Too many codes were asked for from your network. Try again in "+waitText(wait)+".")
+	}
+	a.cfg.Log.Printf("send refused: %s budget spent", by)
+	w.Header().Set("Retry-After", fmt.Sprint(ceilSeconds(wait)))
+	return client, false
+}
+
+// settleBudget refunds a send that the library refused before anything
+// reached the provider (limits, lock, bad number, store). Sends that
+// reached it count, delivered or not.
+func (a *app) settleBudget(s session, client string, at time.Time, err error) {
+	if err != nil && !errors.Is(err, otp.ErrDelivery) {
+		a.budget.refund(s.ID, client, at)
+	}
 }
 
 func (a *app) send(w http.ResponseWriter, r *http.Request, s session) {
-	ctx := r.Context()
+	ctx, cancel := a.opContext(r)
+	defer cancel()
 	region := strings.ToUpper(r.PostForm.Get("region"))
 	if region == "" {
 		region = a.cfg.Region
@@ -271,14 +363,29 @@ func (a *app) send(w http.ResponseWriter, r *http.Request, s session) {
 	if err != nil {
 		ch = delivery.SMS
 	}
+	// A new send ends the verification of the last number.
+	a.verified.forget(s)
+	s.Verified = ""
+	if s.State == stateVerified {
+		s.State = stateStart
+	}
 	number, err := otp.ParseNumber(r.PostForm.Get("phone"), region)
 	if err != nil {
 		s.flash("error", "That doesn't look like a phone number. Check the number and the country.")
 		a.redirect(w, r, s, "/")
 		return
 	}
+	now := a.cfg.Now()
+	client, ok := a.takeBudget(w, r, &s, now)
+	if !ok {
+		// The session keeps the code it may already have; the page keeps
+		// what was typed.
+		a.render(w, r, s, http.StatusTooManyRequests, "phone", a.phoneData(number, string(ch)))
+		return
+	}
 	s.Number, s.Channel = number, string(ch)
 	_, err = a.svc.Send(ctx, number, ch)
+	a.settleBudget(s, client, now, err)
 	var retry *otp.RetryError
 	switch {
 	case err == nil:
@@ -322,8 +429,18 @@ func (a *app) sendError(err error) string {
 	return "Something went wrong. Please try again."
 }
 
+// checkVerified turns a session that claims to be verified, without the
+// server's record of it (ended by "Start again", a new send or its
+// expiry), back into one at the start.
+func (a *app) checkVerified(s *session) {
+	if s.State == stateVerified && !a.verified.valid(*s, a.cfg.Now()) {
+		s.State, s.Verified = stateStart, ""
+	}
+}
+
 func (a *app) verifyPage(w http.ResponseWriter, r *http.Request) {
 	s := a.session(r)
+	a.checkVerified(&s)
 	switch s.State {
 	case stateVerified:
 		a.redirect(w, r, s, "/done")
@@ -333,6 +450,11 @@ func (a *app) verifyPage(w http.ResponseWriter, r *http.Request) {
 		a.redirect(w, r, s, "/")
 		return
 	}
+	a.showVerify(w, r, s, http.StatusOK)
+}
+
+// showVerify renders the code page of a session in stateCode.
+func (a *app) showVerify(w http.ResponseWriter, r *http.Request, s session, status int) {
 	info, err := a.svc.Info(r.Context(), s.Number)
 	if err != nil {
 		a.cfg.Log.Printf("info: %v", err)
@@ -366,7 +488,7 @@ func (a *app) verifyPage(w http.ResponseWriter, r *http.Request) {
 		d.Channel = string(delivery.SMS)
 		d.ResendLabel, d.OtherChannel, d.OtherLabel = "Resend code", string(delivery.Voice), "Call me instead"
 	}
-	a.render(w, r, s, http.StatusOK, "verify", d)
+	a.render(w, r, s, status, "verify", d)
 }
 
 func (a *app) verify(w http.ResponseWriter, r *http.Request, s session) {
@@ -374,11 +496,15 @@ func (a *app) verify(w http.ResponseWriter, r *http.Request, s session) {
 		a.redirect(w, r, s, "/")
 		return
 	}
-	res, err := a.svc.Verify(r.Context(), s.Number, r.PostForm.Get("code"))
+	ctx, cancel := a.opContext(r)
+	defer cancel()
+	res, err := a.svc.Verify(ctx, s.Number, r.PostForm.Get("code"))
 	var retry *otp.RetryError
 	switch {
 	case err == nil:
+		now := a.cfg.Now()
 		s.State = stateVerified
+		s.Verified = a.verified.add(s, now.Add(a.cfg.VerifiedTTL), now)
 		a.redirect(w, r, s, "/done")
 		return
 	case errors.Is(err, otp.ErrWrongCode):
@@ -416,7 +542,16 @@ func (a *app) resend(w http.ResponseWriter, r *http.Request, s session) {
 	if err != nil {
 		ch = delivery.SMS
 	}
-	_, err = a.svc.Send(r.Context(), s.Number, ch)
+	now := a.cfg.Now()
+	client, ok := a.takeBudget(w, r, &s, now)
+	if !ok {
+		a.showVerify(w, r, s, http.StatusTooManyRequests)
+		return
+	}
+	ctx, cancel := a.opContext(r)
+	defer cancel()
+	_, err = a.svc.Send(ctx, s.Number, ch)
+	a.settleBudget(s, client, now, err)
 	switch {
 	case err == nil:
 		s.Channel = string(ch)
@@ -433,12 +568,14 @@ func (a *app) resend(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 func (a *app) restart(w http.ResponseWriter, r *http.Request, s session) {
-	s.State = stateStart
+	a.verified.forget(s)
+	s.State, s.Verified = stateStart, ""
 	a.redirect(w, r, s, "/")
 }
 
 func (a *app) donePage(w http.ResponseWriter, r *http.Request) {
 	s := a.session(r)
+	a.checkVerified(&s)
 	if s.State != stateVerified {
 		a.redirect(w, r, s, "/")
 		return

@@ -24,6 +24,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/outbox"
 	"github.com/otpkit/otpkit/internal/fakeapi"
+	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/otpkit/otpkit/store/memstore"
@@ -58,15 +59,30 @@ type fixture struct {
 
 func newFixture(t testing.TB, cfg appConfig) *fixture {
 	t.Helper()
+	return newFixtureWith(t, cfg, fixtureOptions{})
+}
+
+// fixtureOptions change what newFixtureWith builds.
+type fixtureOptions struct {
+	sender  func(delivery.Sender) delivery.Sender // wraps the outbox sender
+	handler func(http.Handler) http.Handler       // wraps the app's handler
+}
+
+func newFixtureWith(t testing.TB, cfg appConfig, o fixtureOptions) *fixture {
+	t.Helper()
 	f := &fixture{
 		// Real time, frozen: browsers compare cookie expiry with their own clock.
-		clock: &fakeClock{t: time.Now().UTC().Truncate(time.Second)},
+		clock: &fakeClock{t: testclock.Base().Truncate(time.Second)},
 		box:   filepath.Join(t.TempDir(), "outbox.jsonl"),
 		key:   []byte("test cookie key, 32 bytes long.."),
 	}
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
-	svc, err := otp.New(context.Background(), st, outbox.New(f.box, f.clock.Now), otp.Options{AppName: "Test", Now: f.clock.Now})
+	var sender delivery.Sender = outbox.New(f.box, f.clock.Now)
+	if o.sender != nil {
+		sender = o.sender(sender)
+	}
+	svc, err := otp.New(context.Background(), st, sender, otp.Options{AppName: "Test", Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +90,11 @@ func newFixture(t testing.TB, cfg appConfig) *fixture {
 	cfg.Now = f.clock.Now
 	cfg.CookieKey = f.key
 	cfg.Log = log.New(testWriter{t}, "app: ", 0)
-	f.srv = httptest.NewServer(newApp(svc, cfg))
+	h := newApp(svc, cfg)
+	if o.handler != nil {
+		h = o.handler(h)
+	}
+	f.srv = httptest.NewServer(h)
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -122,6 +142,8 @@ type visitor struct {
 	path   string // the path of the last page, after redirects
 	body   string
 	csrf   string
+	header http.Header // the last response's header
+	extra  http.Header // sent with every request
 }
 
 func (f *fixture) visitor(t testing.TB) *visitor {
@@ -136,6 +158,9 @@ var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (v *visitor) do(req *http.Request) {
 	v.t.Helper()
+	for k, vs := range v.extra {
+		req.Header[k] = vs
+	}
 	resp, err := v.client.Do(req)
 	if err != nil {
 		v.t.Fatal(err)
@@ -145,7 +170,7 @@ func (v *visitor) do(req *http.Request) {
 	if err != nil {
 		v.t.Fatal(err)
 	}
-	v.status, v.path, v.body = resp.StatusCode, resp.Request.URL.Path, string(b)
+	v.status, v.path, v.body, v.header = resp.StatusCode, resp.Request.URL.Path, string(b), resp.Header
 	if m := csrfRE.FindStringSubmatch(v.body); m != nil {
 		v.csrf = m[1]
 	}
@@ -196,7 +221,13 @@ func (v *visitor) flash() string {
 // expect checks where the visitor is and what the page says.
 func (v *visitor) expect(path, flash string) {
 	v.t.Helper()
-	if v.status != http.StatusOK || v.path != path || v.flash() != flash {
+	v.expectStatus(http.StatusOK, path, flash)
+}
+
+// expectStatus is expect for a page with another status.
+func (v *visitor) expectStatus(status int, path, flash string) {
+	v.t.Helper()
+	if v.status != status || v.path != path || v.flash() != flash {
 		v.t.Fatalf("at %s (status %d) with flash %q; want %s with flash %q", v.path, v.status, v.flash(), path, flash)
 	}
 }
@@ -524,7 +555,8 @@ func TestCooldown(t *testing.T) {
 }
 
 func TestSendLimit(t *testing.T) {
-	f := newFixture(t, appConfig{})
+	// The session budget (5 by default) would refuse the sixth send first.
+	f := newFixture(t, appConfig{SessionSends: 10})
 	v := f.visitor(t)
 	v.start(numAText, "sms")
 	for range 4 {

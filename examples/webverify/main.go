@@ -6,11 +6,16 @@
 //
 // Run it with:
 //
-//	go run ./examples/webverify
+//	cd examples && go run ./webverify
 //
 // and open the URL it prints. By default codes go to an outbox file (a JSON
 // line per message, path printed at start), so no provider account is needed;
 // -provider console prints them instead.
+//
+// It limits the codes one browser session and one client address may send
+// in an hour (-session-sends, -client-sends) and answers 429 past them.
+// Those budgets are in memory and are only a stopgap: a public deployment
+// needs an abuse guard in front (see README.md).
 //
 // The handlers live in [newApp], which takes an [otp.Service]: a program that
 // sends real messages builds the service with a real provider (say
@@ -26,6 +31,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -71,6 +77,20 @@ type config struct {
 	AppName  string // the name in the messages
 	WebOTP   string // host for a WebOTP line in the SMS; empty: none
 	Config   string // an otp configuration file; replaces Provider, Outbox and Store
+
+	SessionSends   int           // sends per session in SendWindow; 0: no limit
+	ClientSends    int           // sends per client address in SendWindow; 0: no limit
+	SendWindow     time.Duration // the budgets' sliding window
+	TrustedProxies string        // comma-separated proxies whose X-Forwarded-For is believed
+	proxies        []netip.Prefix
+}
+
+// envDefaults are the environment variables that set a flag's default.
+var envDefaults = map[string]string{
+	"session-sends":   "WEBVERIFY_SESSION_SENDS",
+	"client-sends":    "WEBVERIFY_CLIENT_SENDS",
+	"send-window":     "WEBVERIFY_SEND_WINDOW",
+	"trusted-proxies": "WEBVERIFY_TRUSTED_PROXIES",
 }
 
 // usageError is a mistake on the command line (exit status 2).
@@ -91,11 +111,23 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.AppName, "app-name", "Webverify", "the app's `name` in messages")
 	fs.StringVar(&c.WebOTP, "webotp", "", "end each SMS with a WebOTP line for `host` (the site's host name) so browsers can fill the code in")
 	fs.StringVar(&c.Config, "config", "", "use the otp command's configuration `file`: its providers (Twilio, Telnyx, ...), store, limits and templates")
+	fs.IntVar(&c.SessionSends, "session-sends", 5, "at most `n` codes per browser session in -send-window, to any numbers (0: no limit; env WEBVERIFY_SESSION_SENDS)")
+	fs.IntVar(&c.ClientSends, "client-sends", 20, "at most `n` codes per client address (IPv6: per /64) in -send-window (0: no limit; env WEBVERIFY_CLIENT_SENDS)")
+	fs.DurationVar(&c.SendWindow, "send-window", time.Hour, "the sliding `window` of -session-sends and -client-sends (env WEBVERIFY_SEND_WINDOW)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "believe X-Forwarded-For only from these reverse proxies: comma-separated `addresses` or prefixes (env WEBVERIFY_TRUSTED_PROXIES; default none: the header is ignored)")
+	for name, env := range envDefaults {
+		if v, ok := os.LookupEnv(env); ok {
+			if err := fs.Set(name, v); err != nil {
+				return c, fmt.Errorf("%s: %w", env, err)
+			}
+		}
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: webverify [flags]\n\nServes a phone verification web app on 127.0.0.1 and prints its URL.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return c, err
 	}
 	set := map[string]bool{}
@@ -111,6 +143,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.WebOTP != "" && !hostRE.MatchString(c.WebOTP) {
 		return c, fmt.Errorf("-webotp %q is not a host name", c.WebOTP)
+	}
+	if c.SessionSends < 0 || c.ClientSends < 0 {
+		return c, errors.New("-session-sends and -client-sends must be 0 (no limit) or more")
+	}
+	if c.SendWindow <= 0 {
+		return c, fmt.Errorf("-send-window %v must be positive", c.SendWindow)
+	}
+	if c.proxies, err = parseProxies(c.TrustedProxies); err != nil {
+		return c, fmt.Errorf("-trusted-proxies: %w", err)
 	}
 	return c, nil
 }
@@ -202,6 +243,51 @@ func serviceFromConfig(ctx context.Context, c config, stderr io.Writer) (*otp.Se
 	return svc, st, nil
 }
 
+// serverLimits bound what one connection may hold of the server.
+type serverLimits struct {
+	ReadHeader     time.Duration // to read a request's header
+	Read           time.Duration // to read a whole request, body included
+	Write          time.Duration // from the end of the header to the end of the response
+	Idle           time.Duration // a kept-alive connection waiting for its next request
+	MaxHeaderBytes int           // a larger header is answered 431
+}
+
+// sendTimeout bounds a send (appConfig.SendTimeout); it fits in
+// defaultLimits.Write, so the visitor normally sees the answer.
+const sendTimeout = 20 * time.Second
+
+// defaultLimits are the server's limits: a client that sends a header and
+// then no body (or only part of it) is cut off after Read, not kept.
+var defaultLimits = serverLimits{
+	ReadHeader:     5 * time.Second,
+	Read:           10 * time.Second,
+	Write:          sendTimeout + 10*time.Second,
+	Idle:           60 * time.Second,
+	MaxHeaderBytes: 16 << 10,
+}
+
+// newServer returns the HTTP server for h with the limits l. (The app
+// limits the bodies it reads to maxBody.)
+func newServer(h http.Handler, l serverLimits, logger *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          logger,
+	}
+}
+
+// noLimit turns a flag's 0 (no limit) into appConfig's -1.
+func noLimit(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 // run serves until ctx is done.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
@@ -227,11 +313,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := log.New(stderr, "webverify: ", 0)
-	srv := &http.Server{
-		Handler:           newApp(svc, appConfig{Region: c.Region, Log: logger}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          logger,
-	}
+	srv := newServer(newApp(svc, appConfig{
+		Region: c.Region, Log: logger,
+		SessionSends: noLimit(c.SessionSends), ClientSends: noLimit(c.ClientSends), SendWindow: c.SendWindow,
+		TrustedProxies: c.proxies, SendTimeout: sendTimeout,
+	}), defaultLimits, logger)
 	if c.Store != "" {
 		fmt.Fprintf(stderr, "webverify: pending codes are kept in %s\n", c.Store)
 	}

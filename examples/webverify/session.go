@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,6 +27,8 @@ const (
 // signed cookie, so the browser can read it but not change it. It holds the
 // phone number and where the visitor is in the flow, never a code.
 type session struct {
+	ID        string `json:"id"`           // random; the per-session send budget counts by it
+	Verified  string `json:"v,omitempty"`  // with State verified: the token of the server's record
 	Number    string `json:"n,omitempty"`  // E.164 number the code went to
 	Channel   string `json:"ch,omitempty"` // how the last code went out: sms or voice
 	State     string `json:"s,omitempty"`  // stateStart, stateCode or stateVerified
@@ -40,9 +43,74 @@ func (s *session) flash(kind, msg string) { s.Flash, s.FlashKind = msg, kind }
 
 // newSession returns an empty session with a fresh CSRF token.
 func newSession() session {
+	return session{ID: randomToken(), CSRF: randomToken()}
+}
+
+// randomToken returns 18 random bytes in base64url.
+func randomToken() string {
 	b := make([]byte, 18)
 	rand.Read(b) // never fails (crypto/rand)
-	return session{CSRF: base64.RawURLEncoding.EncodeToString(b)}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// verifiedSet is the server's record of verified sessions. The cookie only
+// points into it (session.Verified), so a copy of an old cookie, kept
+// from before "Start again" or taken to another client, proves nothing
+// once the record is gone, and the record ends at a fixed time after the
+// code was checked however often it is used.
+type verifiedSet struct {
+	mu sync.Mutex
+	m  map[string]verification // by token
+}
+
+// verification is one verified session.
+type verification struct {
+	session string    // session.ID
+	number  string    // the E.164 number it verified
+	until   time.Time // absolute expiry
+}
+
+// add records that the session verified number until until, and returns
+// the token for the cookie.
+func (v *verifiedSet) add(s session, until time.Time, now time.Time) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = make(map[string]verification)
+	}
+	for tok, e := range v.m { // few entries: each took a right code
+		if !now.Before(e.until) {
+			delete(v.m, tok)
+		}
+	}
+	tok := randomToken()
+	v.m[tok] = verification{session: s.ID, number: s.Number, until: until}
+	return tok
+}
+
+// valid reports whether s is a verified session the server still knows.
+func (v *verifiedSet) valid(s session, now time.Time) bool {
+	if s.State != stateVerified || s.Verified == "" {
+		return false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e, ok := v.m[s.Verified]
+	if ok && !now.Before(e.until) {
+		delete(v.m, s.Verified)
+		return false
+	}
+	return ok && e.session == s.ID && e.number == s.Number
+}
+
+// forget ends s's verification, if any.
+func (v *verifiedSet) forget(s session) {
+	if s.Verified == "" {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.m, s.Verified)
 }
 
 // sessionCodec signs and checks session cookies with HMAC-SHA256.
@@ -82,7 +150,7 @@ func (c *sessionCodec) decode(v string, now time.Time) (s session, ok bool) {
 	if err != nil || json.Unmarshal(j, &s) != nil {
 		return session{}, false
 	}
-	if s.CSRF == "" || now.Unix() >= s.Expires {
+	if s.CSRF == "" || s.ID == "" || now.Unix() >= s.Expires {
 		return session{}, false
 	}
 	return s, true
