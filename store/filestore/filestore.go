@@ -332,8 +332,10 @@ type op struct {
 	ctx    context.Context
 	number string
 	fn     func(*store.Record) // applies a rule and keeps its result; safe to re-run
-	err    error
-	done   chan struct{}
+	// guard, when set instead of fn, is an UpdateGuard (guard.go).
+	guard *guardOp
+	err   error
+	done  chan struct{}
 }
 
 // do runs fn on the number's record in a write transaction, through the
@@ -413,6 +415,14 @@ func (s *Store) apply(ops []*op) error {
 	changed := false
 	for _, o := range ops {
 		if o.err = o.ctx.Err(); o.err != nil {
+			continue
+		}
+		if o.guard != nil {
+			c, err := s.applyGuard(tx, o)
+			if err != nil {
+				return err
+			}
+			changed = changed || c
 			continue
 		}
 		key := []byte(o.number)

@@ -18,6 +18,7 @@ type Store struct {
 	closed  bool
 	secret  []byte
 	keyFP   []byte
+	guard   map[string]store.GuardEntry // the abuse guard's entries (guard.go)
 }
 
 var (

@@ -135,6 +135,17 @@ func Run(t *testing.T, open Opener) {
 			tc.fn(t, h{t, s})
 		})
 	}
+	for _, tc := range guardTests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			g, ok := s.(store.GuardStore)
+			if !ok {
+				t.Skip("the store does not keep the abuse guard's state")
+			}
+			tc.fn(t, g)
+		})
+	}
 }
 
 func testApproveOnce(t *testing.T, h h) {

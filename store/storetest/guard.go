@@ -1,0 +1,170 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/otpkit/otpkit/store"
+)
+
+// guardTests are run when the store implements [store.GuardStore].
+var guardTests = []struct {
+	name string
+	fn   func(t *testing.T, g store.GuardStore)
+}{
+	{"GuardReadWriteExpire", testGuardReadWrite},
+	{"GuardErrorWritesNothing", testGuardError},
+	{"GuardRaceExactLimit", testGuardRace},
+	{"GuardScan", testGuardScan},
+}
+
+var ctx = context.Background()
+
+func sent(e *store.GuardEntry) int {
+	n := 0
+	for _, s := range e.Slots {
+		n += s.Sent
+	}
+	return n
+}
+
+func testGuardReadWrite(t *testing.T, g store.GuardStore) {
+	keys := []string{"p:+1201555", "c:US"}
+	err := g.UpdateGuard(ctx, base, keys, func(es []*store.GuardEntry) error {
+		if len(es) != 2 || sent(es[0]) != 0 || !es[1].BlockedUntil.IsZero() {
+			t.Errorf("fresh entries = %+v", es)
+		}
+		es[0].Slots = []store.GuardSlot{{Start: base, Sent: 1}}
+		es[0].Members = map[string]time.Time{"US": base}
+		es[0].Expires = base.Add(time.Hour)
+		es[1].BlockedUntil, es[1].BlockReason, es[1].Expires = base.Add(time.Minute), "manual", base.Add(time.Minute)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = g.UpdateGuard(ctx, base.Add(30*time.Second), keys, func(es []*store.GuardEntry) error {
+		if sent(es[0]) != 1 || !es[0].Members["US"].Equal(base) || !es[0].Expires.Equal(base.Add(time.Hour)) {
+			t.Errorf("entry 0 = %+v", es[0])
+		}
+		if !es[1].BlockedUntil.Equal(base.Add(time.Minute)) || es[1].BlockReason != "manual" {
+			t.Errorf("entry 1 = %+v", es[1])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Past its Expires an entry is gone.
+	err = g.UpdateGuard(ctx, base.Add(2*time.Minute), keys, func(es []*store.GuardEntry) error {
+		if sent(es[0]) != 1 || !es[1].BlockedUntil.IsZero() || es[1].BlockReason != "" {
+			t.Errorf("after the block expired: %+v %+v", es[0], es[1])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testGuardError(t *testing.T, g store.GuardStore) {
+	boom := errors.New("boom")
+	err := g.UpdateGuard(ctx, base, []string{"k"}, func(es []*store.GuardEntry) error {
+		es[0].Slots = []store.GuardSlot{{Start: base, Sent: 9}}
+		es[0].Expires = base.Add(time.Hour)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("UpdateGuard = %v, want fn's error", err)
+	}
+	g.UpdateGuard(ctx, base, []string{"k"}, func(es []*store.GuardEntry) error {
+		if sent(es[0]) != 0 {
+			t.Errorf("a failed update was written: %+v", es[0])
+		}
+		return nil
+	})
+}
+
+// testGuardRace: many clients admit sends against a limit of 5 on a shared
+// key (and each on its own key too): exactly 5 get through.
+func testGuardRace(t *testing.T, g store.GuardStore) {
+	const clients, limit = 40, 5
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		allowed int
+	)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ok bool
+			own := string(rune('a' + i%26))
+			err := g.UpdateGuard(ctx, base, []string{"shared", "own:" + own}, func(es []*store.GuardEntry) error {
+				ok = false
+				if sent(es[0]) >= limit {
+					return nil
+				}
+				for _, e := range es {
+					if len(e.Slots) == 0 {
+						e.Slots = []store.GuardSlot{{Start: base}}
+					}
+					e.Slots[0].Sent++
+					e.Expires = base.Add(time.Hour)
+				}
+				ok = true
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != limit {
+		t.Errorf("%d admitted, want exactly %d", allowed, limit)
+	}
+	g.UpdateGuard(ctx, base, []string{"shared"}, func(es []*store.GuardEntry) error {
+		if n := sent(es[0]); n != limit {
+			t.Errorf("the shared counter holds %d, want %d", n, limit)
+		}
+		return nil
+	})
+}
+
+func testGuardScan(t *testing.T, g store.GuardStore) {
+	for key, life := range map[string]time.Duration{"live1": time.Hour, "live2": time.Minute, "gone": time.Second} {
+		err := g.UpdateGuard(ctx, base, []string{key}, func(es []*store.GuardEntry) error {
+			es[0].Slots = []store.GuardSlot{{Start: base, Sent: 1}}
+			es[0].Expires = base.Add(life)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	if err := g.ScanGuard(ctx, base.Add(2*time.Second), func(k string, e store.GuardEntry) error {
+		seen = append(seen, k)
+		if sent(&e) != 1 {
+			t.Errorf("%s: %+v", k, e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(seen)
+	if len(seen) != 2 || seen[0] != "live1" || seen[1] != "live2" {
+		t.Errorf("ScanGuard saw %q, want live1 and live2", seen)
+	}
+}
