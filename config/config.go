@@ -67,6 +67,7 @@ type Config struct {
 	Store    StoreSection    `toml:"store"`
 	Phone    PhoneSection    `toml:"phone"`
 	Delivery DeliverySection `toml:"delivery"`
+	Guard    GuardSection    `toml:"guard"`
 
 	// sections holds the providers' sections, by provider name, as decoded
 	// (see providers.go); a provider without a section is absent.
@@ -93,6 +94,45 @@ type LimitsSection struct {
 	ResendAfter *Duration `toml:"resend_after"`
 	MaxSends    *int      `toml:"max_sends"`
 	SendWindow  *Duration `toml:"send_window"`
+}
+
+// GuardSection is [guard]: the abuse guard against SMS pumping (see
+// otp.GuardOptions); 0 or empty turns a rule off.
+type GuardSection struct {
+	Mode               string    `toml:"mode"`
+	AllowCountries     []string  `toml:"allow_countries"`
+	DenyCountries      []string  `toml:"deny_countries"`
+	DenyTypes          *[]string `toml:"deny_types"` // nil: the default
+	PrefixDigits       int       `toml:"prefix_digits"`
+	PrefixMaxSends     int       `toml:"prefix_max_sends"`
+	CountryMaxSends    int       `toml:"country_max_sends"`
+	MaxSends           int       `toml:"max_sends"`
+	Window             *Duration `toml:"window"`
+	ClientMaxSends     int       `toml:"client_max_sends"`
+	ClientMaxCountries int       `toml:"client_max_countries"`
+	MinConversion      float64   `toml:"min_conversion"`
+	MinSample          int       `toml:"min_sample"`
+	BlockFor           *Duration `toml:"block_for"`
+}
+
+// options returns the guard's options.
+func (g GuardSection) options() otp.GuardOptions {
+	o := otp.GuardOptions{
+		Mode: otp.GuardMode(g.Mode), AllowCountries: g.AllowCountries, DenyCountries: g.DenyCountries,
+		PrefixDigits: g.PrefixDigits, PrefixMaxSends: g.PrefixMaxSends, CountryMaxSends: g.CountryMaxSends,
+		MaxSends: g.MaxSends, ClientMaxSends: g.ClientMaxSends, ClientMaxCountries: g.ClientMaxCountries,
+		MinConversion: g.MinConversion, MinSample: g.MinSample,
+	}
+	if g.DenyTypes != nil {
+		o.DenyTypes = append([]string{}, *g.DenyTypes...)
+	}
+	if g.Window != nil {
+		o.Window = g.Window.Duration
+	}
+	if g.BlockFor != nil {
+		o.BlockFor = g.BlockFor.Duration
+	}
+	return o
 }
 
 // StoreSection is [store]: which store, and where.
@@ -326,6 +366,7 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 		}
 		o.Fallback = append(o.Fallback, ch)
 	}
+	o.Guard = c.Guard.options()
 	secret := c.Code.Secret
 	if s := env.Getenv("OTP_SECRET"); s != "" {
 		secret = s

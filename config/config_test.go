@@ -30,6 +30,10 @@ func TestExampleConfig(t *testing.T) {
 		Lockout: otp.DefaultLockout, ResendAfter: otp.DefaultResendAfter, MaxSends: otp.DefaultMaxSends,
 		SendWindow: otp.DefaultSendWindow, AppName: otp.DefaultAppName,
 		SMSTemplate: otp.DefaultSMSTemplate, VoiceTemplate: otp.DefaultVoiceTemplate,
+		// The example writes out the guard's defaults.
+		Guard: otp.GuardOptions{Mode: otp.GuardEnforce, AllowCountries: []string{}, DenyCountries: []string{},
+			DenyTypes: otp.DefaultDenyTypes, PrefixDigits: otp.DefaultPrefixDigits, Window: otp.DefaultGuardWindow,
+			MinSample: otp.DefaultMinSample, BlockFor: otp.DefaultBlockFor},
 	}
 	got.Now = nil
 	if !reflect.DeepEqual(got, want) {

@@ -97,6 +97,7 @@ var errorKinds = []ErrorKind{
 	{ErrRateLimited, "rate_limited", 5},
 	{ErrDelivery, "delivery_failed", 6},
 	{ErrStore, "store", 7},
+	{ErrBlocked, "blocked", 9},
 	{ErrInvalidNumber, "invalid_number", 2},
 	{ErrInvalidCode, "invalid_code", 2},
 	{ErrInvalidOptions, "config", 2},

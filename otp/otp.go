@@ -98,6 +98,10 @@ type Options struct {
 	// call carrying the same code. Default none.
 	Fallback []delivery.Channel
 
+	// Guard is the abuse guard against SMS pumping. Its zero value refuses
+	// premium-rate and shared-cost numbers and nothing else.
+	Guard GuardOptions
+
 	// Now returns the current time; default time.Now. Tests set it.
 	Now func() time.Time
 }
@@ -111,6 +115,8 @@ type Service struct {
 	secret    []byte
 	smsTmpl   *template.Template
 	voiceTmpl *template.Template
+	guard     *guard           // nil: the guard is off
+	gstore    store.GuardStore // the store's guard state, if it keeps it
 }
 
 // withDefaults returns v, or def when v is zero, or 0 when v is negative.
@@ -139,6 +145,10 @@ func New(ctx context.Context, st store.Store, sender delivery.Sender, opts Optio
 		return nil, err
 	}
 	s.store, s.sender = st, sender
+	s.gstore, _ = st.(store.GuardStore)
+	if s.guard != nil && s.guard.counting && s.gstore == nil {
+		return nil, fmt.Errorf("%w: the guard's counting rules: %w", ErrInvalidOptions, ErrNoGuardStore)
+	}
 	if len(s.secret) == 0 {
 		keeper, ok := st.(store.SecretKeeper)
 		if !ok {
@@ -237,6 +247,9 @@ func prepare(opts Options) (*Service, error) {
 		}
 	}
 	var err error
+	if s.guard, err = newGuard(opts.Guard); err != nil {
+		return nil, err
+	}
 	if s.smsTmpl, err = parseTemplate("sms", opts.SMSTemplate); err != nil {
 		return nil, err
 	}
@@ -282,6 +295,19 @@ type SendResult struct {
 	// Attempts lists the routes (channel and provider) that failed before
 	// the one that delivered, in order; nil when the first one did.
 	Attempts []delivery.Attempt
+	// Guard, in the guard's monitor mode, says what it would have refused;
+	// nil otherwise.
+	Guard *GuardVerdict
+}
+
+// SendRequest is a send with what the abuse guard needs to know of its
+// origin (see [Service.SendWith]).
+type SendRequest struct {
+	To      string
+	Channel delivery.Channel
+	// Client identifies who asked (an IP address, a session, an account),
+	// for the guard's per-client rules; empty for none.
+	Client string
 }
 
 // Send makes a new code for the number to, replacing any pending one, and
@@ -299,6 +325,15 @@ type SendResult struct {
 // the code stays valid, the send counts, and Send returns the result
 // (without a message id) together with the error.
 func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (SendResult, error) {
+	return s.SendWith(ctx, SendRequest{To: to, Channel: ch})
+}
+
+// SendWith is [Service.Send] with the client that asked, for the abuse
+// guard's per-client rules. The guard runs first: a send it refuses fails
+// with a [*BlockedError] (ErrBlocked) before anything is sent or counted
+// against the number.
+func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, error) {
+	to, ch := req.To, req.Channel
 	if _, err := delivery.ParseChannel(string(ch)); err != nil {
 		return SendResult{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
@@ -312,10 +347,25 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 	}
 	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: HumanDuration(s.opts.TTL), AppName: s.opts.AppName, To: number}
 	now := s.opts.Now()
+	ad, err := s.admit(ctx, now, number, req.Client)
+	if err != nil {
+		return SendResult{}, err
+	}
+	var verdict *GuardVerdict
+	if b := ad.blocked; b != nil {
+		if s.guard.Mode == GuardEnforce {
+			return SendResult{}, b
+		}
+		verdict = &GuardVerdict{WouldBlock: true, Reason: b.Reason, Detail: b.Detail}
+	}
 	hash := s.hash(number, code)
 	is, err := s.store.Issue(ctx, store.IssueRequest{Number: number, Hash: hash, Now: now, ExpiresAt: now.Add(s.opts.TTL), Policy: s.policy})
 	if err != nil {
+		s.release(context.WithoutCancel(ctx), now, ad)
 		return SendResult{}, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	if is.Outcome != store.Issued {
+		s.release(context.WithoutCancel(ctx), now, ad)
 	}
 	switch is.Outcome {
 	case store.Issued:
@@ -334,7 +384,7 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 		// send, or cancelling sends would lift the cooldown and the cap.
 		return SendResult{
 			To: number, Channel: s.lastChannel(err), ExpiresAt: now.Add(s.opts.TTL),
-			NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failedAttempts(err),
+			NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failedAttempts(err), Guard: verdict,
 		}, err
 	}
 	if err != nil {
@@ -345,11 +395,12 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 		if cerr := s.store.Cancel(cctx, store.CancelRequest{Number: number, Hash: hash, SentAt: is.SentAt}); cerr != nil {
 			return SendResult{}, fmt.Errorf("%w (and withdrawing the code failed: %w)", err, cerr)
 		}
+		s.release(cctx, now, ad)
 		return SendResult{}, err
 	}
 	res := SendResult{
 		To: number, Channel: used, Provider: rcpt.Provider, MessageID: rcpt.ID, ProviderStatus: rcpt.Status,
-		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failed,
+		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failed, Guard: verdict,
 	}
 	return res, nil
 }
@@ -401,6 +452,7 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 	switch res.Outcome {
 	case store.Approved:
 		out.Verdict = Approved
+		s.noteVerified(context.WithoutCancel(ctx), now, number)
 		return out, nil
 	case store.WrongCode:
 		if !res.LockedUntil.IsZero() {

@@ -413,7 +413,7 @@ func TestErrorKind(t *testing.T) {
 		}
 		names[k.Name]++
 	}
-	if names["expired"] != 1 || len(otp.ErrorKinds()) != 11 {
+	if names["expired"] != 1 || len(otp.ErrorKinds()) != 12 {
 		t.Errorf("kinds %v", names)
 	}
 }

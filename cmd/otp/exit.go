@@ -26,6 +26,7 @@ const (
 	exitDelivery    = 6
 	exitStore       = 7
 	exitUndelivered = 8 // send --wait: not delivered, or no final status in time
+	exitBlocked     = 9 // refused by the abuse guard
 )
 
 const exitCodesHelp = `Exit codes:
@@ -40,9 +41,10 @@ const exitCodesHelp = `Exit codes:
   8  not delivered (send --wait): the provider reported a failed delivery, or
      cannot say whether it was delivered ("delivery": "unknown"), or no final
      status came within --wait-timeout
+  9  refused by the abuse guard ([guard]): nothing was sent or counted
 
 Sending to several numbers exits with the worst outcome, in this order:
-7, 2, 6, 8, 5, 4, 0.`
+7, 2, 6, 9, 8, 5, 4, 0.`
 
 // errUsage marks errors in how the command was called (exit 2, as errors
 // in the configuration, config.ErrConfig).
@@ -85,6 +87,7 @@ func classify(err error) (code int, kind string) {
 type errorJSON struct {
 	Error             string        `json:"error"`
 	Message           string        `json:"message"`
+	Reason            string        `json:"reason,omitempty"` // blocked: the guard's rule
 	RetryAfterSeconds *int64        `json:"retry_after_seconds,omitempty"`
 	Attempts          []attemptJSON `json:"attempts,omitempty"` // delivery_failed: every route tried
 }
@@ -96,6 +99,14 @@ func newErrorJSON(err error) errorJSON {
 	if errors.As(err, &re) {
 		s := int64(re.RetryAfter() / time.Second)
 		out.RetryAfterSeconds = &s
+	}
+	var be *otp.BlockedError
+	if errors.As(err, &be) {
+		out.Reason = string(be.Reason)
+		if d := be.RetryAfter(); d > 0 {
+			s := int64(d / time.Second)
+			out.RetryAfterSeconds = &s
+		}
 	}
 	var de *otp.DeliveryError
 	if errors.As(err, &de) {

@@ -74,6 +74,22 @@ tree documents every key.
   max_sends = 5                    sends per number within send_window
   send_window = "1h"
 
+  [guard]                          the abuse guard against SMS pumping; 0 or [] turns a rule off
+  mode = "enforce"                 enforce | monitor (send, warn, report would_block) | off
+  allow_countries = []             ISO 3166 regions codes may go to; empty: all
+  deny_countries = []              regions refused
+  deny_types = ["premium_rate", "shared_cost"]   number types refused (libphonenumber's)
+  prefix_digits = 7                digits after + that make a prefix (+1201555)
+  prefix_max_sends = 0             sends per prefix per window
+  country_max_sends = 0            sends per country per window
+  max_sends = 0                    sends to all numbers together per window
+  window = "1h"                    the counting rules' sliding window
+  client_max_sends = 0             sends per client key per window (library and servers)
+  client_max_countries = 0         countries one client key may reach per window
+  min_conversion = 0.0             block a prefix verifying fewer than this share of its codes
+  min_sample = 20                  ... once it had this many sends in the window
+  block_for = "12h"                how long an automatic block lasts
+
   [store]
   driver = "file"                  file (one machine) or redis (shared; needs a secret)
   path = ""                        default $XDG_STATE_HOME/otpkit/otp.db; --store overrides

@@ -47,7 +47,7 @@ until --wait-timeout (exit 8), printing each status as it changes.
 
 Several --to flags, or --to-file (one number per line, # starts a comment; - reads stdin),
 send to many numbers, 8 at a time: one line (or JSON object) per number, then a summary.
-The exit code is then the worst outcome, in this order: 7, 2, 6, 8, 5, 4, 0.`,
+The exit code is then the worst outcome, in this order: 7, 2, 6, 9, 8, 5, 4, 0.`,
 		Example: `  otp send --to '+1 201 555 0123'
   otp send --to +12015550123 --channel voice --json
   otp send --to +12015550123 --wait --wait-timeout 2m
@@ -281,7 +281,7 @@ func summarize(outs []outcome, wait bool) summaryJSON {
 // severity orders exit codes from the least to the worst outcome, for the
 // exit code of a send to several numbers: a broken store or bad input
 // first, then undelivered codes, then refusals by the limits.
-var severity = []int{exitOK, exitWrongCode, exitNoCode, exitLocked, exitRateLimited, exitUndelivered, exitDelivery, exitUsage, exitStore}
+var severity = []int{exitOK, exitWrongCode, exitNoCode, exitLocked, exitRateLimited, exitUndelivered, exitBlocked, exitDelivery, exitUsage, exitStore}
 
 // worse returns the worse of two exit codes.
 func worse(a, b int) int {

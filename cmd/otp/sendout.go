@@ -25,6 +25,15 @@ type sendJSON struct {
 	Delivery       string `json:"delivery,omitempty"`
 	DeliveryStatus string `json:"delivery_status,omitempty"`
 	DeliveryError  string `json:"delivery_error,omitempty"`
+	// In the guard's monitor mode: what it would have refused.
+	Guard *guardJSON `json:"guard,omitempty"`
+}
+
+// guardJSON is the guard's verdict on a send it let through (monitor mode).
+type guardJSON struct {
+	WouldBlock bool   `json:"would_block"`
+	Reason     string `json:"reason"`
+	Message    string `json:"message"`
 }
 
 // attemptJSON is a route that failed before the one that delivered, or
@@ -131,6 +140,9 @@ func (p *sendPrinter) transition(res otp.SendResult, st delivery.Report) {
 func (p *sendPrinter) result(o outcome, batch bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if g := o.res.Guard; o.err == nil && g != nil && g.WouldBlock {
+		textLine(p.a.stderr, "otp: %s: warning: the abuse guard would refuse this send (%s: %s); sent because [guard] mode is monitor", o.to, g.Reason, g.Detail)
+	}
 	switch {
 	case o.err != nil && !batch:
 	case o.err != nil:
@@ -166,6 +178,9 @@ func sendResultJSON(o outcome) sendJSON {
 	}
 	if res.SendsLeft >= 0 {
 		out.SendsLeft = &res.SendsLeft
+	}
+	if g := res.Guard; g != nil {
+		out.Guard = &guardJSON{WouldBlock: g.WouldBlock, Reason: string(g.Reason), Message: g.Detail}
 	}
 	if o.waited {
 		out.Delivery, out.DeliveryStatus = "unknown", o.status.Raw
