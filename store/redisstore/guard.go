@@ -19,7 +19,7 @@ var _ store.GuardStore = (*Store)(nil)
 // Cluster (they live in one slot), plus a sorted set indexing them by
 // expiry for ScanGuard.
 func (s *Store) guardKey(k string) string { return s.prefix + "{guard}:" + k }
-func (s *Store) guardIndex() string     { return s.prefix + "{guard}index" }
+func (s *Store) guardIndex() string       { return s.prefix + "{guard}index" }
 
 // fnError carries UpdateGuard's callback error through Watch.
 type fnError struct{ err error }
