@@ -499,6 +499,7 @@ type Info struct {
 	AttemptsLeft int       // wrong tries the pending code allows (-1: unlimited)
 	LockedUntil  time.Time // set while the number is locked
 	NextSendAt   time.Time // the earliest time a send may succeed (zero: now)
+	SendsLeft    int       // sends the window still allows (-1: unlimited)
 }
 
 // Info returns what the store holds about a number, read-only.
@@ -526,8 +527,17 @@ func (s *Service) Info(ctx context.Context, to string) (Info, error) {
 	// Ask the rules when the next send may happen, on a copy.
 	probe := rec
 	probe.Sends = append([]time.Time(nil), rec.Sends...)
-	if r := probe.Issue(store.IssueRequest{Number: number, Now: now, ExpiresAt: now, Policy: s.policy}); r.Outcome != store.Issued {
+	r := probe.Issue(store.IssueRequest{Number: number, Now: now, ExpiresAt: now, Policy: s.policy})
+	if r.Outcome != store.Issued {
 		in.NextSendAt = r.RetryAt
+	}
+	in.SendsLeft = -1
+	if s.policy.MaxSends > 0 && s.policy.SendWindow > 0 {
+		used := len(probe.Sends) // the window's sends, with the probe's own if it was issued
+		if r.Outcome == store.Issued {
+			used--
+		}
+		in.SendsLeft = max(s.policy.MaxSends-used, 0)
 	}
 	return in, nil
 }

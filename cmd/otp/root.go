@@ -53,6 +53,8 @@ console provider, which prints messages to stderr. See "otp help config".
 		newSendCmd(a, g),
 		newVerifyCmd(a, g),
 		newPurgeCmd(a, g),
+		newStatusCmd(a, g),
+		newGuardCmd(a, g),
 		newServeCmd(a, g),
 		newVersionCmd(a, g),
 		helpTopic("config", "The configuration file", configHelp()),
