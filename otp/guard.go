@@ -147,6 +147,9 @@ type guard struct {
 	allow, deny, types map[string]bool
 	counting           bool // a rule that keeps counts is on
 	slot               time.Duration
+	// grace is how long a code may take to be verified (the code's TTL):
+	// the conversion rule judges only sends older than that.
+	grace time.Duration
 }
 
 func newGuard(o GuardOptions) (*guard, error) {
@@ -208,8 +211,23 @@ var numberTypes = map[string]phonenumbers.PhoneNumberType{
 	"uan": phonenumbers.UAN, "voicemail": phonenumbers.VOICEMAIL, "unknown": phonenumbers.UNKNOWN,
 }
 
+// facts is what the guard reads of a number; factsCache keeps them, as
+// libphonenumber's number types cost tens of microseconds.
+type facts struct{ region, typ string }
+
+var factsCache = cache[string, facts]{max: 4096}
+
 // numberFacts returns the region and the type name of an E.164 number.
 func numberFacts(e164 string) (region, typ string) {
+	if f, ok := factsCache.get(e164); ok {
+		return f.region, f.typ
+	}
+	region, typ = readFacts(e164)
+	factsCache.put(e164, facts{region, typ})
+	return region, typ
+}
+
+func readFacts(e164 string) (region, typ string) {
 	n, err := phonenumbers.Parse(e164, "")
 	if err != nil {
 		return "", "unknown"
@@ -288,6 +306,18 @@ func count(e *store.GuardEntry) (sent, verified int) {
 		verified += s.Verified
 	}
 	return sent, verified
+}
+
+// matureSent counts the sends of e whose codes had their whole life to be
+// verified: a code still pending is not a failure to convert.
+func (g *guard) matureSent(e *store.GuardEntry, now time.Time) int {
+	n := 0
+	for _, s := range e.Slots {
+		if !s.Start.Add(g.slot + g.grace).After(now) {
+			n += s.Sent
+		}
+	}
+	return n
 }
 
 // freeAt is when e's count in the window drops below limit.
@@ -387,8 +417,8 @@ func (s *Service) admit(ctx context.Context, now time.Time, number, client strin
 				block(&BlockedError{Reason: ReasonClient, Detail: fmt.Sprintf("this client reached %d countries in %v", len(k.Members), g.Window)})
 			}
 		}
-		if g.MinConversion > 0 && pSent >= g.MinSample && float64(pVerified) < g.MinConversion*float64(pSent) {
-			b := &BlockedError{Reason: ReasonConversion, Detail: fmt.Sprintf("%d of %d codes to %s verified", pVerified, pSent, prefix), Until: now.Add(g.BlockFor)}
+		if mature := g.matureSent(p, now); g.MinConversion > 0 && mature >= g.MinSample && float64(min(pVerified, mature)) < g.MinConversion*float64(mature) {
+			b := &BlockedError{Reason: ReasonConversion, Detail: fmt.Sprintf("%d of %d codes to %s verified", min(pVerified, mature), mature, prefix), Until: now.Add(g.BlockFor)}
 			block(b)
 			if g.Mode == GuardEnforce && !now.Before(p.BlockedUntil) {
 				p.BlockedUntil, p.BlockReason = b.Until, string(ReasonConversion)

@@ -250,6 +250,9 @@ func prepare(opts Options) (*Service, error) {
 	if s.guard, err = newGuard(opts.Guard); err != nil {
 		return nil, err
 	}
+	if s.guard != nil {
+		s.guard.grace = opts.TTL
+	}
 	if s.smsTmpl, err = parseTemplate("sms", opts.SMSTemplate); err != nil {
 		return nil, err
 	}

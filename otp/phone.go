@@ -59,31 +59,31 @@ func ParseNumber(raw, region string) (string, error) {
 // parses each number at least twice, at the send and at the verification,
 // and libphonenumber's parsing is most of the CPU time a Send or a Verify
 // takes when the store is fast.
-var numbers = numberCache{max: 4096}
+var numbers = cache[numberKey, string]{max: 4096}
 
 type numberKey struct{ raw, region string }
 
-// numberCache maps inputs to their E.164 form. When full, it forgets an
-// arbitrary entry for each new one, so its size stays bounded whatever
-// numbers it is given.
-type numberCache struct {
+// cache is a bounded map (inputs to their E.164 form, numbers to what the
+// guard reads of them). When full, it forgets an arbitrary entry for each
+// new one, so its size stays bounded whatever numbers it is given.
+type cache[K comparable, V any] struct {
 	mu  sync.Mutex
-	m   map[numberKey]string
+	m   map[K]V
 	max int
 }
 
-func (c *numberCache) get(k numberKey) (string, bool) {
+func (c *cache[K, V]) get(k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[k]
 	return v, ok
 }
 
-func (c *numberCache) put(k numberKey, e164 string) {
+func (c *cache[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = make(map[numberKey]string, c.max)
+		c.m = make(map[K]V, c.max)
 	}
 	if len(c.m) >= c.max {
 		for old := range c.m {
@@ -91,7 +91,7 @@ func (c *numberCache) put(k numberKey, e164 string) {
 			break
 		}
 	}
-	c.m[k] = e164
+	c.m[k] = v
 }
 
 // LineType is the kind of line a number belongs to, from libphonenumber's

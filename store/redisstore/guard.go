@@ -82,6 +82,11 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 		})
 		return err
 	}
+	// The entries are few and hot (a country's counter takes every send
+	// to it): goroutines of one process take turns, so that only other
+	// processes' changes make a transaction run again.
+	s.guardMu.Lock()
+	defer s.guardMu.Unlock()
 	for try := 0; ; try++ {
 		err := s.client.Watch(ctx, step, rkeys...)
 		var fe fnError

@@ -109,6 +109,7 @@ type Store struct {
 	closed  atomic.Bool
 	closeMu sync.Once
 	errc    error
+	guardMu sync.Mutex // serializes this process's UpdateGuard calls (guard.go)
 }
 
 var _ store.Store = (*Store)(nil)
