@@ -555,3 +555,44 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Withdraw cancels the number's pending code (a support agent's tool): it
+// can no longer be verified, and its send is refunded so a new code may be
+// asked for at once. It reports whether a code was pending.
+func (s *Service) Withdraw(ctx context.Context, to string) (bool, error) {
+	number, err := s.ParseNumber(to)
+	if err != nil {
+		return false, err
+	}
+	rec, ok, err := s.store.Get(ctx, number)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	if !ok || !rec.Pending(s.opts.Now()) || len(rec.Sends) == 0 {
+		return false, nil
+	}
+	// Cancel compares the hash: a code sent in between is left alone.
+	if err := s.store.Cancel(ctx, store.CancelRequest{Number: number, Hash: rec.Hash, SentAt: rec.Sends[len(rec.Sends)-1]}); err != nil {
+		return false, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return true, nil
+}
+
+// Unlock lifts the number's lock and forgets its wrong tries (a support
+// agent's tool). It reports whether there was anything to lift; the store
+// must implement [store.Unlocker] (every store of this module does).
+func (s *Service) Unlock(ctx context.Context, to string) (bool, error) {
+	number, err := s.ParseNumber(to)
+	if err != nil {
+		return false, err
+	}
+	u, ok := s.store.(store.Unlocker)
+	if !ok {
+		return false, fmt.Errorf("%w: the store cannot unlock numbers", ErrStore)
+	}
+	changed, err := u.Unlock(ctx, store.UnlockRequest{Number: number, Now: s.opts.Now(), Policy: s.policy})
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return changed, nil
+}

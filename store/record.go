@@ -243,3 +243,11 @@ func (r *Record) Equal(o *Record) bool {
 	}
 	return true
 }
+
+// Unlock lifts the lock and forgets the wrong tries; it reports whether
+// there was anything to lift. The pending code, if any, stays.
+func (r *Record) Unlock() bool {
+	changed := !r.LockedUntil.IsZero() || r.Attempts != 0
+	r.LockedUntil, r.Attempts = time.Time{}, 0
+	return changed
+}

@@ -191,3 +191,19 @@ func CompareKey(held, fp []byte) error {
 	}
 	return nil
 }
+
+// Unlocker is implemented by stores that can lift a number's lock and
+// forget its wrong tries: a support agent's tool (otp unlock), applied
+// atomically like the other rules ([Record.Unlock]).
+type Unlocker interface {
+	// Unlock lifts the number's lock and forgets its wrong tries at
+	// req.Now. It reports whether there was anything to lift.
+	Unlock(ctx context.Context, req UnlockRequest) (bool, error)
+}
+
+// UnlockRequest asks [Unlocker.Unlock] to lift a number's lock.
+type UnlockRequest struct {
+	Number string
+	Now    time.Time
+	Policy Policy // for how long the record is kept afterwards
+}

@@ -223,3 +223,58 @@ func triesText(n int) string {
 	}
 	return fmt.Sprintf("%d tries", n)
 }
+
+// newSupportCmd makes otp cancel and otp unlock: a support agent's tools,
+// each logged on stderr.
+func newSupportCmd(a *app, g *globalFlags, name, short, long string, do func(*otp.Service, *cobra.Command, string) (bool, error), done, none string) *cobra.Command {
+	var to string
+	cmd := &cobra.Command{
+		Use:   name + " --to NUMBER",
+		Short: short,
+		Long:  long,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if to == "" {
+				return usageErrorf("--to is required")
+			}
+			return a.withService(cmd, g, func(svc *otp.Service) error {
+				changed, err := do(svc, cmd, to)
+				if err != nil {
+					return err
+				}
+				number, _ := svc.ParseNumber(to)
+				msg := none
+				if changed {
+					msg = done
+				}
+				fmt.Fprintf(a.stderr, "otp: %s: %s: %s\n", name, number, msg)
+				if g.json {
+					writeJSON(a.stdout, struct {
+						To      string `json:"to"`
+						Changed bool   `json:"changed"`
+					}{number, changed})
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "phone number (required)")
+	return cmd
+}
+
+func newCancelCmd(a *app, g *globalFlags) *cobra.Command {
+	return newSupportCmd(a, g, "cancel", "Withdraw a number's pending code",
+		`Cancel withdraws the number's pending code: it can no longer be verified, and its send is
+refunded so the person can ask for a new code at once. It is logged on stderr.`,
+		func(svc *otp.Service, cmd *cobra.Command, to string) (bool, error) { return svc.Withdraw(cmd.Context(), to) },
+		"pending code withdrawn", "no code was pending")
+}
+
+func newUnlockCmd(a *app, g *globalFlags) *cobra.Command {
+	return newSupportCmd(a, g, "unlock", "Lift a number's lock and forget its wrong tries",
+		`Unlock lifts the lock set after too many wrong tries and forgets the wrong tries counted
+against the number (a support agent's tool). A code burned by the lock stays gone. It is
+logged on stderr.`,
+		func(svc *otp.Service, cmd *cobra.Command, to string) (bool, error) { return svc.Unlock(cmd.Context(), to) },
+		"lock and wrong tries lifted", "nothing to lift")
+}

@@ -55,6 +55,8 @@ console provider, which prints messages to stderr. See "otp help config".
 		newPurgeCmd(a, g),
 		newStatusCmd(a, g),
 		newGuardCmd(a, g),
+		newCancelCmd(a, g),
+		newUnlockCmd(a, g),
 		newServeCmd(a, g),
 		newVersionCmd(a, g),
 		helpTopic("config", "The configuration file", configHelp()),

@@ -168,3 +168,30 @@ func testGuardScan(t *testing.T, g store.GuardStore) {
 		t.Errorf("ScanGuard saw %q, want live1 and live2", seen)
 	}
 }
+
+// testUnlock: a support agent lifts a lock and the wrong tries.
+func testUnlock(t *testing.T, h h) {
+	u, ok := h.s.(store.Unlocker)
+	if !ok {
+		t.Skip("the store cannot unlock")
+	}
+	if changed, err := u.Unlock(ctx, store.UnlockRequest{Number: num1, Now: base, Policy: policy}); err != nil || changed {
+		t.Fatalf("Unlock of an unknown number = %v, %v", changed, err)
+	}
+	h.mustIssue(num1, "123456", base, policy)
+	for i := range policy.MaxAttempts {
+		h.check(num1, "000000", base.Add(time.Duration(i+1)*time.Second), policy)
+	}
+	h.wantCheck(num1, "000000", base.Add(10*time.Second), policy, store.NumberLocked, 0)
+	if changed, err := u.Unlock(ctx, store.UnlockRequest{Number: num1, Now: base.Add(11 * time.Second), Policy: policy}); err != nil || !changed {
+		t.Fatalf("Unlock = %v, %v", changed, err)
+	}
+	// The burned code stays gone; a new send after the cooldown has all its tries.
+	h.wantCheck(num1, "123456", base.Add(12*time.Second), policy, store.NoCode, policy.MaxAttempts)
+	h.mustIssue(num1, "222222", base.Add(time.Minute), policy)
+	h.wantCheck(num1, "000000", base.Add(61*time.Second), policy, store.WrongCode, policy.MaxAttempts-1)
+	if changed, _ := u.Unlock(ctx, store.UnlockRequest{Number: num1, Now: base.Add(62 * time.Second), Policy: policy}); !changed {
+		t.Error("Unlock of a counted wrong try changed nothing")
+	}
+	h.wantCheck(num1, "222222", base.Add(63*time.Second), policy, store.Approved, policy.MaxAttempts)
+}

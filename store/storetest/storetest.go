@@ -119,6 +119,7 @@ func Run(t *testing.T, open Opener) {
 		{"Closed", testClosed},
 		{"ClockBackBoundedWaits", testClockBackBoundedWaits},
 		{"KeyFingerprint", testKeyFingerprint},
+		{"Unlock", testUnlock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
