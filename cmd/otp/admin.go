@@ -266,7 +266,9 @@ func newCancelCmd(a *app, g *globalFlags) *cobra.Command {
 	return newSupportCmd(a, g, "cancel", "Withdraw a number's pending code",
 		`Cancel withdraws the number's pending code: it can no longer be verified, and its send is
 refunded so the person can ask for a new code at once. It is logged on stderr.`,
-		func(svc *otp.Service, cmd *cobra.Command, to string) (bool, error) { return svc.Withdraw(cmd.Context(), to) },
+		func(svc *otp.Service, cmd *cobra.Command, to string) (bool, error) {
+			return svc.Withdraw(cmd.Context(), to)
+		},
 		"pending code withdrawn", "no code was pending")
 }
 
@@ -275,6 +277,8 @@ func newUnlockCmd(a *app, g *globalFlags) *cobra.Command {
 		`Unlock lifts the lock set after too many wrong tries and forgets the wrong tries counted
 against the number (a support agent's tool). A code burned by the lock stays gone. It is
 logged on stderr.`,
-		func(svc *otp.Service, cmd *cobra.Command, to string) (bool, error) { return svc.Unlock(cmd.Context(), to) },
+		func(svc *otp.Service, cmd *cobra.Command, to string) (bool, error) {
+			return svc.Unlock(cmd.Context(), to)
+		},
 		"lock and wrong tries lifted", "nothing to lift")
 }
