@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/otpkit/otpkit/store"
@@ -21,18 +22,36 @@ var _ store.GuardStore = (*Store)(nil)
 func (s *Store) guardKey(k string) string { return s.prefix + "{guard}:" + k }
 func (s *Store) guardIndex() string       { return s.prefix + "{guard}index" }
 
-// fnError carries UpdateGuard's callback error through Watch.
-type fnError struct{ err error }
+// guardReq is one UpdateGuard waiting for its batch.
+type guardReq struct {
+	ctx  context.Context
+	now  time.Time
+	keys []string
+	fn   func([]*store.GuardEntry) error
+	err  error
+	done chan struct{}
+}
 
-func (e fnError) Error() string { return e.err.Error() }
+// guardBatcher group-commits UpdateGuard calls: the first caller to find no
+// batch running becomes the leader and runs every queued call in one
+// optimistic transaction, then the next batch, until the queue is empty.
+// The guard's entries are few and hot (a country's counter takes every send
+// to it), so one transaction for many calls is what keeps Redis busy with
+// work rather than with transactions run again.
+type guardBatcher struct {
+	mu      sync.Mutex
+	queue   []*guardReq
+	running bool
+}
 
-// maxGuardTries bounds the optimistic retries of one UpdateGuard when other
+// maxGuardTries bounds the optimistic retries of one batch when other
 // clients keep changing the same entries.
 const maxGuardTries = 200
 
-// UpdateGuard implements [store.GuardStore] as an optimistic transaction:
-// WATCH the keys, read them, apply fn, and write in MULTI/EXEC; if another
-// client changed a key in between, EXEC fails and the step is run again.
+// UpdateGuard implements [store.GuardStore]: WATCH the keys, read them,
+// apply fn, and write in MULTI/EXEC; if another client changed a key in
+// between, EXEC fails and the batch is run again. Calls made at the same
+// time in this process share one transaction.
 func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, fn func([]*store.GuardEntry) error) error {
 	if err := s.check(ctx, now); err != nil {
 		return err
@@ -40,71 +59,126 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 	if len(keys) == 0 {
 		return fn(nil)
 	}
-	rkeys := make([]string, len(keys))
-	for i, k := range keys {
-		rkeys[i] = s.guardKey(k)
+	r := &guardReq{ctx: ctx, now: now, keys: keys, fn: fn, done: make(chan struct{})}
+	b := &s.guardBatch
+	b.mu.Lock()
+	b.queue = append(b.queue, r)
+	if b.running {
+		b.mu.Unlock()
+		<-r.done
+		return r.err
+	}
+	b.running = true
+	for len(b.queue) > 0 {
+		batch := b.queue
+		b.queue = nil
+		b.mu.Unlock()
+		s.runGuardBatch(batch)
+		for _, q := range batch {
+			close(q.done)
+		}
+		b.mu.Lock()
+	}
+	b.running = false
+	b.mu.Unlock()
+	return r.err
+}
+
+// runGuardBatch applies batch in one transaction, each call's fn on the
+// entries as the calls before it left them. A call whose fn fails changes
+// nothing; an error of the transaction fails every call.
+func (s *Store) runGuardBatch(batch []*guardReq) {
+	ctx := context.WithoutCancel(batch[0].ctx)
+	var rkeys []string
+	index := map[string]int{}
+	for _, r := range batch {
+		for _, k := range r.keys {
+			if _, ok := index[k]; !ok {
+				index[k] = len(rkeys)
+				rkeys = append(rkeys, s.guardKey(k))
+			}
+		}
+	}
+	names := make([]string, len(rkeys))
+	for k, i := range index {
+		names[i] = k
 	}
 	step := func(tx *redis.Tx) error {
 		vals, err := tx.MGet(ctx, rkeys...).Result()
 		if err != nil {
 			return err
 		}
-		entries := make([]*store.GuardEntry, len(keys))
+		state := make([]store.GuardEntry, len(rkeys))
+		read := make([]string, len(rkeys))
 		for i, v := range vals {
-			e := store.GuardEntry{}
 			if str, ok := v.(string); ok {
 				d, err := guardcodec.Decode([]byte(str))
 				if err != nil {
-					return fmt.Errorf("guard entry %q: %w", keys[i], err)
+					return fmt.Errorf("guard entry %q: %w", names[i], err)
 				}
-				if now.Before(d.Expires) {
-					e = d
-				}
+				state[i], read[i] = d, str
 			}
-			entries[i] = &e
 		}
-		if err := fn(entries); err != nil {
-			return fnError{err}
+		lastNow := make([]time.Time, len(rkeys))
+		for _, r := range batch {
+			r.err = r.ctx.Err()
+			if r.err != nil {
+				continue
+			}
+			entries := make([]*store.GuardEntry, len(r.keys))
+			for j, k := range r.keys {
+				e := state[index[k]].Clone()
+				if !r.now.Before(e.Expires) {
+					e = store.GuardEntry{}
+				}
+				entries[j] = &e
+			}
+			if r.err = r.fn(entries); r.err != nil {
+				continue
+			}
+			for j, k := range r.keys {
+				state[index[k]] = *entries[j]
+				lastNow[index[k]] = r.now
+			}
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for i, e := range entries {
+			for i, e := range state {
+				now := lastNow[i]
+				if now.IsZero() {
+					continue // no call changed it
+				}
 				if !now.Before(e.Expires) {
-					if vals[i] != nil {
+					if read[i] != "" {
 						p.Del(ctx, rkeys[i])
-						p.ZRem(ctx, s.guardIndex(), keys[i])
+						p.ZRem(ctx, s.guardIndex(), names[i])
 					}
 					continue
 				}
-				p.Set(ctx, rkeys[i], guardcodec.Encode(e), e.Expires.Sub(now))
-				p.ZAdd(ctx, s.guardIndex(), redis.Z{Score: float64(e.Expires.UnixMilli()), Member: keys[i]})
+				v := guardcodec.Encode(&e)
+				if string(v) == read[i] {
+					continue
+				}
+				p.Set(ctx, rkeys[i], v, e.Expires.Sub(now))
+				p.ZAdd(ctx, s.guardIndex(), redis.Z{Score: float64(e.Expires.UnixMilli()), Member: names[i]})
 			}
 			return nil
 		})
 		return err
 	}
-	// The entries are few and hot (a country's counter takes every send
-	// to it): goroutines of one process take turns, so that only other
-	// processes' changes make a transaction run again.
-	s.guardMu.Lock()
-	defer s.guardMu.Unlock()
 	for try := 0; ; try++ {
 		err := s.client.Watch(ctx, step, rkeys...)
-		var fe fnError
 		switch {
 		case err == nil:
-			return nil
-		case errors.As(err, &fe):
-			return fe.err
+			return
 		case errors.Is(err, redis.TxFailedErr) && try < maxGuardTries:
 			// Another client won the race: back off a little, at random.
-			select {
-			case <-time.After(time.Duration(rand.IntN(1000*(min(try, 20)+1))) * time.Microsecond):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			time.Sleep(time.Duration(rand.IntN(1000*(min(try, 20)+1))) * time.Microsecond)
 			continue
 		}
-		return fmt.Errorf("redis store: guard: %w", err)
+		for _, r := range batch {
+			r.err = fmt.Errorf("redis store: guard: %w", err)
+		}
+		return
 	}
 }
 

@@ -102,14 +102,14 @@ type Options struct {
 // Store is a [store.Store] on Redis. It is safe for concurrent use. Make one
 // with [Open].
 type Store struct {
-	client  redis.UniversalClient // for Purge's scans and pipelines
-	ops     redis.UniversalClient // for single operations: client or its autopipeliner
-	owned   bool                  // Open made client from a URL and Close closes it
-	prefix  string
-	closed  atomic.Bool
-	closeMu sync.Once
-	errc    error
-	guardMu sync.Mutex // serializes this process's UpdateGuard calls (guard.go)
+	client     redis.UniversalClient // for Purge's scans and pipelines
+	ops        redis.UniversalClient // for single operations: client or its autopipeliner
+	owned      bool                  // Open made client from a URL and Close closes it
+	prefix     string
+	closed     atomic.Bool
+	closeMu    sync.Once
+	errc       error
+	guardBatch guardBatcher // group commit of this process's UpdateGuard calls (guard.go)
 }
 
 var _ store.Store = (*Store)(nil)
