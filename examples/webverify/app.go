@@ -384,7 +384,7 @@ func (a *app) send(w http.ResponseWriter, r *http.Request, s session) {
 		return
 	}
 	s.Number, s.Channel = number, string(ch)
-	_, err = a.svc.Send(ctx, number, ch)
+	_, err = a.svc.SendWith(ctx, otp.SendRequest{To: number, Channel: ch, Client: client})
 	a.settleBudget(s, client, now, err)
 	var retry *otp.RetryError
 	switch {
@@ -421,6 +421,10 @@ func (a *app) sendError(err error) string {
 		return "Please wait " + waitText(retry.RetryAfter()) + " before asking for a new code."
 	case errors.Is(err, otp.ErrInvalidNumber):
 		return "That doesn't look like a phone number. Check the number and the country."
+	case errors.Is(err, otp.ErrBlocked):
+		// The abuse guard: say no more than that (the rule is for the log).
+		a.cfg.Log.Printf("send: %v", err)
+		return "We can't send codes to this number. Please use another number."
 	case errors.Is(err, otp.ErrDelivery):
 		a.cfg.Log.Printf("send: %v", err)
 		return "We couldn't send the code. Please try again."
@@ -550,7 +554,7 @@ func (a *app) resend(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	ctx, cancel := a.opContext(r)
 	defer cancel()
-	_, err = a.svc.Send(ctx, s.Number, ch)
+	_, err = a.svc.SendWith(ctx, otp.SendRequest{To: s.Number, Channel: ch, Client: client})
 	a.settleBudget(s, client, now, err)
 	switch {
 	case err == nil:

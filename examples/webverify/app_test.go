@@ -850,3 +850,15 @@ base_url = %q
 		t.Fatal(err)
 	}
 }
+
+// TestGuardRefuses: the library's abuse guard is on in the app too: a
+// premium-rate number (refused by default) gets no code and a plain message.
+func TestGuardRefuses(t *testing.T) {
+	f := newFixture(t, appConfig{})
+	v := f.visitor(t)
+	v.start("(900) 234-5678", "sms")
+	v.expect("/", "We can't send codes to this number. Please use another number.")
+	if entries, _ := outbox.Read(f.box); len(entries) != 0 {
+		t.Errorf("%d messages went out, want none", len(entries))
+	}
+}
