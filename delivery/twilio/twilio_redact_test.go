@@ -4,44 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/delivery/internal/sendertest"
 )
-
-// echoLeak returns what of the code, the message or the secrets the error
-// err still shows, in any encoding ("" when it shows none of them).
-func echoLeak(err error, msg delivery.Message, secrets ...string) string {
-	text := err.Error()
-	var pe *delivery.ProviderError
-	if errors.As(err, &pe) {
-		text += " " + pe.Code + " " + pe.Message // the whole message, before Error caps it
-	}
-	for range 2 {
-		if u, err := url.QueryUnescape(text); err == nil {
-			text = u
-		}
-		text = html.UnescapeString(text)
-	}
-	var leaks []string
-	if flat := regexp.MustCompile(`[\s,.\-+_]|\\n`).ReplaceAllString(text, ""); strings.Contains(flat, msg.Code) {
-		leaks = append(leaks, "the code")
-	}
-	for _, s := range append(secrets, "otpkit code", "It expires") {
-		if strings.Contains(text, s) {
-			leaks = append(leaks, s)
-		}
-	}
-	return strings.Join(leaks, ", ")
-}
 
 // TestErrorHidesEchoedRequest: Twilio answers an error that echoes the
 // form it got (the Body or the Twiml, form-encoded); the error shows
@@ -65,7 +37,7 @@ func TestErrorHidesEchoedRequest(t *testing.T) {
 		if !errors.As(err, &pe) || !strings.Contains(pe.Message, "Invalid request") || !strings.Contains(pe.Message, "[redacted]") {
 			t.Fatalf("%s: err = %v, want Twilio's error with the echo redacted", msg.Channel, err)
 		}
-		if leak := echoLeak(err, msg, token); leak != "" {
+		if leak := sendertest.EchoLeak(err, msg, token); leak != "" {
 			t.Errorf("%s: error shows %s: %q", msg.Channel, leak, pe.Message)
 		}
 	}

@@ -347,7 +347,12 @@ func (s *Store) do(ctx context.Context, number string, fn func(*store.Record)) e
 	if number == "" {
 		return errors.New("filestore: empty number")
 	}
-	o := &op{ctx: ctx, number: number, fn: fn, done: make(chan struct{})}
+	return s.submit(&op{ctx: ctx, number: number, fn: fn})
+}
+
+// submit queues o for the committer and waits for its commit.
+func (s *Store) submit(o *op) error {
+	o.done = make(chan struct{})
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()

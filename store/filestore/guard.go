@@ -37,16 +37,7 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 	if len(keys) == 0 {
 		return fn(nil)
 	}
-	o := &op{ctx: ctx, guard: &guardOp{now: now, keys: keys, fn: fn}, done: make(chan struct{})}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return store.ErrClosed
-	}
-	s.ops <- o
-	s.mu.RUnlock()
-	<-o.done
-	return o.err
+	return s.submit(&op{ctx: ctx, guard: &guardOp{now: now, keys: keys, fn: fn}})
 }
 
 // applyGuard runs a guard op inside tx. An error of fn or a damaged entry
