@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/otpkit/otpkit/otp"
 	"github.com/spf13/cobra"
 )
 
@@ -15,26 +16,20 @@ Locks and send limits still in force are kept. It prints how many records it rem
 cleared. Run it from cron to keep the store small; nothing depends on it for correctness.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.load(g)
-			if err != nil {
-				return err
-			}
-			if err := e.open(cmd.Context(), a, g, nil); err != nil {
-				return err
-			}
-			defer e.close()
-			n, err := e.svc.Purge(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if g.json {
-				writeJSON(a.stdout, struct {
-					Purged int `json:"purged"`
-				}{n})
+			return a.withService(cmd, g, func(svc *otp.Service) error {
+				n, err := svc.Purge(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if g.json {
+					writeJSON(a.stdout, struct {
+						Purged int `json:"purged"`
+					}{n})
+					return nil
+				}
+				fmt.Fprintf(a.stdout, "purged %d\n", n)
 				return nil
-			}
-			fmt.Fprintf(a.stdout, "purged %d\n", n)
-			return nil
+			})
 		},
 	}
 }
