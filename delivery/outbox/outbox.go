@@ -75,13 +75,22 @@ func (s *Sender) append(line []byte) error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(s.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	if err := lockAppend(f); err != nil {
 		return fmt.Errorf("lock %s: %w", s.path, err)
+	}
+	// A writer killed in the middle of its write (SIGKILL can cut a write
+	// at a page boundary) leaves a line without its newline: start on a
+	// line of our own, so only the killed writer's entry is damaged.
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, fi.Size()-1); err == nil && last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
 	}
 	_, err = f.Write(line)
 	return err

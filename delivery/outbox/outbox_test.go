@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,5 +88,21 @@ func TestStatus(t *testing.T) {
 	}
 	if _, err := s.Status(context.Background(), "console-1"); err == nil {
 		t.Error("Status of a foreign id: no error")
+	}
+}
+
+// TestTornLine: an entry cut off by a killed writer does not swallow the
+// next one: it starts on its own line.
+func TestTornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.jsonl")
+	os.WriteFile(path, []byte(`{"to":"+12015550123","co`), 0o600)
+	s := outbox.New(path, testclock.Base)
+	if _, err := s.Send(context.Background(), delivery.Message{To: "+12015550124", Channel: delivery.SMS, Body: "b", Code: "42"}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], `"code":"42"`) {
+		t.Fatalf("outbox = %q, want the torn line and the new entry on its own", b)
 	}
 }
