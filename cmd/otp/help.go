@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"github.com/otpkit/otpkit/config"
-	"github.com/otpkit/otpkit/delivery/console"
-	"github.com/otpkit/otpkit/delivery/outbox"
 )
 
 // configHelp is the text of "otp help config": configHelpText with the
@@ -37,11 +35,12 @@ func configHelp() string {
 }
 
 // remoteProviders lists the registered providers but console and outbox,
-// which the help names with what they do: "twilio, ... or webhook".
+// which the help text names itself with what they do: "twilio, ... or
+// webhook".
 func remoteProviders() string {
 	var names []string
 	for _, p := range config.Registered() {
-		if n := p.Name(); n != console.Name && n != outbox.Name {
+		if n := p.Name(); n != "console" && n != "outbox" {
 			names = append(names, n)
 		}
 	}
