@@ -88,7 +88,6 @@ const (
 	DefaultMaxDelay     = 10 * time.Second
 )
 
-
 // ConfigError is returned by a provider's New when a required setting is
 // missing or a setting is invalid. Field names the setting as the
 // provider's Config spells it (a Go field name); a program that reads the

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -58,10 +57,8 @@ type Config struct {
 
 // Sender sends through MessageBird. It is safe for concurrent use.
 type Sender struct {
-	cfg     Config
-	base    *url.URL
-	timeout time.Duration
-	api     *httpx.Caller
+	cfg Config
+	api *httpx.API
 }
 
 var (
@@ -101,19 +98,13 @@ func New(cfg Config) (*Sender, error) {
 	if cfg.Repeat == 0 {
 		cfg.Repeat = DefaultRepeat
 	}
-	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	api, err := httpx.NewAPI(httpx.APIConfig{Provider: Name, BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+		Prepare: func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "AccessKey "+cfg.AccessKey) }, ParseError: parseError, Secrets: []string{cfg.AccessKey}})
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, base: base, timeout: httpx.Timeout(cfg.Timeout)}
-	s.api = &httpx.Caller{
-		Provider:   Name,
-		Client:     httpx.NewClient(cfg.Retry, cfg.Transport),
-		Prepare:    func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "AccessKey "+cfg.AccessKey) },
-		ParseError: parseError,
-		Secrets:    []string{cfg.AccessKey},
-	}
-	return s, nil
+	return &Sender{cfg: cfg, api: api}, nil
 }
 
 type smsRequest struct {
@@ -146,7 +137,7 @@ type message struct {
 
 // Send implements [delivery.Sender].
 func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	// MessageBird takes numbers without the +.
 	rcpt := []string{strings.TrimPrefix(msg.To, "+")}
@@ -162,7 +153,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: %q", Name, delivery.ErrUnsupported, msg.Channel)
 	}
 	var out message
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, path), Body: body, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: s.api.URL(path), Body: body, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	if out.ID == "" {
@@ -182,13 +173,13 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error)
 	if !messageID.MatchString(id) {
 		return delivery.Report{}, fmt.Errorf("%s: %q is not a MessageBird message id", Name, id)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	var out message
-	_, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/messages/"+id)}, &out)
+	_, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: s.api.URL("/messages/" + id)}, &out)
 	var pe *delivery.ProviderError
 	if errors.As(err, &pe) && pe.HTTPStatus == http.StatusNotFound {
-		_, err = s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/voicemessages/"+id)}, &out)
+		_, err = s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: s.api.URL("/voicemessages/" + id)}, &out)
 	}
 	if err != nil {
 		return delivery.Report{}, err

@@ -44,10 +44,8 @@ type Config struct {
 
 // Sender sends SMS through Plivo. It is safe for concurrent use.
 type Sender struct {
-	cfg     Config
-	base    *url.URL
-	timeout time.Duration
-	api     *httpx.Caller
+	cfg Config
+	api *httpx.API
 }
 
 var (
@@ -78,19 +76,13 @@ func New(cfg Config) (*Sender, error) {
 	case cfg.From == "":
 		return nil, cerr("From", "is required")
 	}
-	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	api, err := httpx.NewAPI(httpx.APIConfig{Provider: Name, BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+		Prepare: func(r *http.Request, _ []byte) { r.SetBasicAuth(cfg.AuthID, cfg.AuthToken) }, ParseError: parseError, Secrets: []string{cfg.AuthToken}})
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, base: base, timeout: httpx.Timeout(cfg.Timeout)}
-	s.api = &httpx.Caller{
-		Provider:   Name,
-		Client:     httpx.NewClient(cfg.Retry, cfg.Transport),
-		Prepare:    func(r *http.Request, _ []byte) { r.SetBasicAuth(cfg.AuthID, cfg.AuthToken) },
-		ParseError: parseError,
-		Secrets:    []string{cfg.AuthToken},
-	}
-	return s, nil
+	return &Sender{cfg: cfg, api: api}, nil
 }
 
 type sendRequest struct {
@@ -115,10 +107,10 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	default:
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: %q", Name, delivery.ErrUnsupported, msg.Channel)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	var out sendResponse
-	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/")
+	u := s.api.URL("/v1/Account/" + url.PathEscape(s.cfg.AuthID) + "/Message/")
 	req := sendRequest{Src: s.cfg.From, Dst: msg.To, Text: msg.Body, Type: "sms"}
 	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out)
 	if err != nil {
@@ -146,10 +138,10 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error)
 	if !messageUUID.MatchString(id) {
 		return delivery.Report{}, fmt.Errorf("%s: %q is not a Plivo message uuid", Name, id)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	var out messageResponse
-	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/"+id+"/")
+	u := s.api.URL("/v1/Account/" + url.PathEscape(s.cfg.AuthID) + "/Message/" + id + "/")
 	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out)
 	if err != nil {
 		return delivery.Report{}, err
