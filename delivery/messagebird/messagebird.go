@@ -23,7 +23,7 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "messagebird"
 
 // DefaultBaseURL is MessageBird's REST API origin.
@@ -31,10 +31,10 @@ const DefaultBaseURL = "https://rest.messagebird.com"
 
 // The voice defaults.
 const (
-	DefaultVoice    = "female"
-	DefaultLanguage = "en-us"
-	DefaultRepeat   = 2
-	MaxRepeat       = 10
+	defaultVoice    = "female"
+	defaultLanguage = "en-us"
+	defaultRepeat   = 2
+	maxRepeat       = 10
 )
 
 // Config configures a [Sender]. AccessKey and Originator are required.
@@ -49,10 +49,10 @@ type Config struct {
 	Language string `toml:"language"` // e.g. "en-us", "en-gb", "nl-nl"; default "en-us"
 	Repeat   int    `toml:"repeat"`   // times the message is spoken, 1-10; default 2
 
-	BaseURL   string        `toml:"base_url"` // default https://rest.messagebird.com
-	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	BaseURL   string               `toml:"base_url"` // default https://rest.messagebird.com
+	Timeout   time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 }
 
 // Sender sends through MessageBird. It is safe for concurrent use.
@@ -75,10 +75,10 @@ func New(cfg Config) (*Sender, error) {
 		return &delivery.ConfigError{Provider: Name, Field: field, Problem: problem}
 	}
 	if cfg.Voice == "" {
-		cfg.Voice = DefaultVoice
+		cfg.Voice = defaultVoice
 	}
 	if cfg.Language == "" {
-		cfg.Language = DefaultLanguage
+		cfg.Language = defaultLanguage
 	}
 	cfg.Language = strings.ToLower(cfg.Language)
 	switch {
@@ -92,11 +92,11 @@ func New(cfg Config) (*Sender, error) {
 		return nil, cerr("Voice", `must be "female" or "male"`)
 	case !language.MatchString(cfg.Language):
 		return nil, cerr("Language", `must be a language and country such as "en-us"`)
-	case cfg.Repeat < 0 || cfg.Repeat > MaxRepeat:
-		return nil, cerr("Repeat", fmt.Sprintf("must be within 1-%d", MaxRepeat))
+	case cfg.Repeat < 0 || cfg.Repeat > maxRepeat:
+		return nil, cerr("Repeat", fmt.Sprintf("must be within 1-%d", maxRepeat))
 	}
 	if cfg.Repeat == 0 {
-		cfg.Repeat = DefaultRepeat
+		cfg.Repeat = defaultRepeat
 	}
 	api, err := httpx.NewAPI(httpx.APIConfig{Provider: Name, BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
 		Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,

@@ -24,7 +24,7 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "plivo"
 
 // DefaultBaseURL is Plivo's API origin.
@@ -36,10 +36,10 @@ type Config struct {
 	AuthToken string `toml:"auth_token" env:"PLIVO_AUTH_TOKEN" secret:"true"`
 	From      string `toml:"from"` // the sender: a Plivo number (E.164) or an alphanumeric sender id
 
-	BaseURL   string        `toml:"base_url"` // default https://api.plivo.com
-	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	BaseURL   string               `toml:"base_url"` // default https://api.plivo.com
+	Timeout   time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 }
 
 // Sender sends SMS through Plivo. It is safe for concurrent use.

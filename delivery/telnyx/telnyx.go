@@ -36,7 +36,7 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/speech"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "telnyx"
 
 // DefaultBaseURL is Telnyx's API origin; paths start with /v2.
@@ -59,10 +59,10 @@ type Config struct {
 	Language           string `toml:"language"`             // <Say language>; default "en-US"
 	Loop               int    `toml:"loop"`                 // times the message is spoken, 1-10; default 2
 
-	BaseURL   string        `toml:"base_url"` // default https://api.telnyx.com
-	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	BaseURL   string               `toml:"base_url"` // default https://api.telnyx.com
+	Timeout   time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 }
 
 // Sender sends through Telnyx. It is safe for concurrent use.

@@ -42,7 +42,7 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/speech"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "twilio"
 
 // DefaultBaseURL is Twilio's REST API origin.
@@ -64,9 +64,9 @@ type Config struct {
 	Language string `toml:"language"` // <Say language>; default "en-US"
 	Loop     int    `toml:"loop"`     // times the message is spoken, 1-10; default 2
 
-	BaseURL string        `toml:"base_url"` // default https://api.twilio.com
-	Timeout time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry   delivery.RetryPolicy
+	BaseURL string               `toml:"base_url"` // default https://api.twilio.com
+	Timeout time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry   delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
 	// Transport carries the HTTP requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
 }
