@@ -95,7 +95,7 @@ type LimitsSection struct {
 	SendWindow  *Duration `toml:"send_window"`
 }
 
-// StoreSection is [store]: which store, and where.
+// StoreSection is the store table: which store, and where.
 type StoreSection struct {
 	Driver string `toml:"driver"`
 	Path   string `toml:"path"`
@@ -108,7 +108,7 @@ type PhoneSection struct {
 	DefaultRegion string `toml:"default_region"`
 }
 
-// DeliverySection is [delivery]: providers, channels and templates. The
+// DeliverySection is the delivery table: providers, channels and templates. The
 // providers' own sections are kept apart, by name (see [Config.ProviderConfig]).
 type DeliverySection struct {
 	Provider      string   `toml:"provider"`
@@ -342,7 +342,7 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 	return o, nil
 }
 
-// Channel returns [delivery] channel, or sms when it is not set. It may be
+// Channel returns the delivery table's channel, or sms when it is not set. It may be
 // delivery.Auto.
 func (c *Config) Channel() (delivery.Channel, error) {
 	if c.Delivery.Channel == "" {
@@ -356,7 +356,7 @@ func (c *Config) Channel() (delivery.Channel, error) {
 }
 
 // StorePath returns the file store's path: flag (the --store flag), else
-// [store] path, else $XDG_STATE_HOME/otpkit/otp.db (~/.local/state/...).
+// the store table's path, else $XDG_STATE_HOME/otpkit/otp.db (~/.local/state/...).
 func (c *Config) StorePath(flag string, env Env) (string, error) {
 	switch {
 	case flag != "":

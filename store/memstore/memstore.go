@@ -88,17 +88,17 @@ func (s *Store) Cancel(ctx context.Context, req store.CancelRequest) error {
 }
 
 // Get implements [store.Store].
-func (s *Store) Get(ctx context.Context, number string) (cp store.Record, ok bool, err error) {
+func (s *Store) Get(ctx context.Context, number string) (rec store.Record, ok bool, err error) {
 	err = s.locked(ctx, func() error {
-		rec, found := s.records[number]
+		r, found := s.records[number]
 		if found {
-			cp, ok = *rec, true
-			cp.Hash = append([]byte(nil), rec.Hash...)
-			cp.Sends = append(cp.Sends[:0:0], rec.Sends...)
+			rec, ok = *r, true
+			rec.Hash = append([]byte(nil), r.Hash...)
+			rec.Sends = append(rec.Sends[:0:0], r.Sends...)
 		}
 		return nil
 	})
-	return cp, ok, err
+	return rec, ok, err
 }
 
 // Purge implements [store.Store].
