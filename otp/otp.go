@@ -441,7 +441,7 @@ func plural(n int, one, many string) string {
 // Info is what a program may show about a number without changing it: for
 // a verification page, the time left and the tries left.
 type Info struct {
-	To           string
+	To           string    // the E.164 number
 	Pending      bool      // a code can be verified now
 	ExpiresAt    time.Time // when the pending code expires (if Pending)
 	AttemptsLeft int       // wrong tries the number still allows (-1: unlimited)
