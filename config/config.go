@@ -96,7 +96,7 @@ type LimitsSection struct {
 	SendWindow  *Duration `toml:"send_window"`
 }
 
-// GuardSection is [guard]: the abuse guard against SMS pumping (see
+// GuardSection is the guard table: the abuse guard against SMS pumping (see
 // otp.GuardOptions); 0 or empty turns a rule off.
 type GuardSection struct {
 	Mode               string    `toml:"mode"`
@@ -135,7 +135,7 @@ func (g GuardSection) options() otp.GuardOptions {
 	return o
 }
 
-// StoreSection is [store]: which store, and where.
+// StoreSection is the store table: which store, and where.
 type StoreSection struct {
 	Driver string `toml:"driver"`
 	Path   string `toml:"path"`
@@ -148,7 +148,7 @@ type PhoneSection struct {
 	DefaultRegion string `toml:"default_region"`
 }
 
-// DeliverySection is [delivery]: providers, channels and templates. The
+// DeliverySection is the delivery table: providers, channels and templates. The
 // providers' own sections are kept apart, by name (see [Config.ProviderConfig]).
 type DeliverySection struct {
 	Provider      string   `toml:"provider"`
@@ -383,7 +383,7 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 	return o, nil
 }
 
-// Channel returns [delivery] channel, or sms when it is not set. It may be
+// Channel returns the delivery table's channel, or sms when it is not set. It may be
 // delivery.Auto.
 func (c *Config) Channel() (delivery.Channel, error) {
 	if c.Delivery.Channel == "" {
@@ -397,7 +397,7 @@ func (c *Config) Channel() (delivery.Channel, error) {
 }
 
 // StorePath returns the file store's path: flag (the --store flag), else
-// [store] path, else $XDG_STATE_HOME/otpkit/otp.db (~/.local/state/...).
+// the store table's path, else $XDG_STATE_HOME/otpkit/otp.db (~/.local/state/...).
 func (c *Config) StorePath(flag string, env Env) (string, error) {
 	switch {
 	case flag != "":

@@ -179,8 +179,8 @@ func (d *Duration) value() time.Duration {
 	return d.Duration
 }
 
-// Providers returns the configured providers in order: [delivery]
-// providers, else [delivery] provider, else console.
+// Providers returns the configured providers in order: the delivery
+// table's providers, else its provider, else console.
 func (c *Config) Providers() ([]string, error) {
 	d := c.Delivery
 	if len(d.Providers) > 0 && d.Provider != "" {
@@ -212,7 +212,7 @@ func (c *Config) Providers() ([]string, error) {
 
 // Routes builds the configured providers, to be tried in order with the
 // same message (delivery.NewFailover). When the send may make calls (ch is
-// voice or auto, or [delivery] fallback has voice), each provider is asked
+// voice or auto, or the delivery table's fallback has voice), each provider is asked
 // whether its settings allow calls (delivery.VoiceChecker) before anything
 // is sent.
 func (c *Config) Routes(env Env, storePath string, ch delivery.Channel) ([]delivery.Route, error) {

@@ -112,7 +112,7 @@ func TestProviderConfigErrors(t *testing.T) {
 		{"base_url", "[delivery]\nprovider = \"telnyx\"\n[delivery.telnyx]\nfrom = \"+1\"\nbase_url = \"ftp://x\"", map[string]string{"TELNYX_API_KEY": "k"}, delivery.SMS,
 			"[delivery.telnyx] base_url"},
 		{"unknown", "[delivery]\nproviders = [\"console\", \"pigeon\"]", nil, delivery.SMS,
-			`[delivery] providers: "pigeon" is not known (want console, outbox, twilio, telnyx, plivo, messagebird, webhook)`},
+			`[delivery] providers: "pigeon" is not known (want ` + strings.Join(registeredNames(), ", ") + `)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +138,15 @@ func TestProviderConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// registeredNames are the registered providers' names, in order.
+func registeredNames() []string {
+	var names []string
+	for _, p := range Registered() {
+		names = append(names, p.Name())
+	}
+	return names
 }
 
 // TestRegistry checks every registered provider's settings: keys are

@@ -4,8 +4,8 @@
 // A provider implements [Sender]. Local providers live in delivery/console
 // (print to a terminal) and delivery/outbox (append to a JSON Lines file);
 // each real provider has its own subpackage (delivery/twilio,
-// delivery/telnyx, delivery/plivo, delivery/messagebird, delivery/webhook),
-// so a program links only the SDKs it uses.
+// delivery/telnyx and the others beside them), so a program links only the
+// SDKs it uses.
 //
 // Real providers refuse with a one-line [*ProviderError] carrying the
 // provider's own code, retry what may pass per a [RetryPolicy], and may

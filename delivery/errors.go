@@ -94,8 +94,8 @@ const (
 // settings from a file maps it to the file's key with the Config's tags
 // (see [Provider]).
 type ConfigError struct {
-	Provider string
-	Field    string
+	Provider string // the provider's name ("twilio")
+	Field    string // the Config field, by its Go name ("AccountSID")
 	// Or lists other fields any one of which would do instead of Field
 	// ("From or MessagingServiceSID is required").
 	Or      []string

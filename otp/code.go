@@ -26,7 +26,8 @@ func (f Format) String() string {
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
-// ParseFormat returns the format named s: "numeric" or "hex".
+// ParseFormat returns the format named s: "numeric" or "hex"; any other
+// name is an error wrapping [ErrInvalidOptions].
 func ParseFormat(s string) (Format, error) {
 	switch s {
 	case "numeric":

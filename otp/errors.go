@@ -36,7 +36,8 @@ var (
 	// ErrStore is returned when the store fails (I/O, damage); the operation
 	// did not happen.
 	ErrStore = errors.New("store error")
-	// ErrInvalidOptions is returned by [New] and [Generate] for options out of range.
+	// ErrInvalidOptions is returned by [New], [Options.Validate], [Generate]
+	// and [ParseFormat] for options out of range.
 	ErrInvalidOptions = errors.New("invalid options")
 )
 

@@ -23,7 +23,7 @@
 // # Channels and fallback
 //
 // A code goes out by SMS ([delivery.SMS]), by a call that speaks it
-// ([delivery.Voice]), or by [Auto]: SMS to mobile numbers, a call to fixed
+// ([delivery.Voice]), or by [delivery.Auto]: SMS to mobile numbers, a call to fixed
 // lines ([ChannelFor]). With Options.Fallback, a failed delivery is retried
 // over the next channels with the same code; a [delivery.Failover] sender
 // does the same across providers. [SendResult] says which channel and
@@ -75,7 +75,7 @@ type Options struct {
 	Length int           // code length, 4 to 10; default 6
 	TTL    time.Duration // how long a code is accepted; default 10m
 
-	MaxAttempts int           // wrong tries a code allows; default 5
+	MaxAttempts int           // wrong tries per number, across resends; default 5
 	Lockout     time.Duration // lock after MaxAttempts wrong tries; default 10m
 	ResendAfter time.Duration // least time between sends to a number; default 30s
 	MaxSends    int           // sends to a number per SendWindow; default 5
@@ -314,7 +314,7 @@ type SendRequest struct {
 }
 
 // Send makes a new code for the number to, replacing any pending one, and
-// delivers it over ch: [delivery.SMS], [delivery.Voice] or [Auto]. When
+// delivers it over ch: [delivery.SMS], [delivery.Voice] or [delivery.Auto]. When
 // that fails and Options.Fallback names more channels, each is tried in
 // turn with the same code (the message rendered from that channel's
 // template); the send counts once against the limits.
@@ -424,7 +424,7 @@ const (
 type VerifyResult struct {
 	To      string // the E.164 number
 	Verdict Verdict
-	// AttemptsLeft is how many wrong tries the pending code still allows
+	// AttemptsLeft is how many more wrong tries the number allows
 	// (-1 when unlimited).
 	AttemptsLeft int
 	// LockedUntil is set when the number is locked.
@@ -496,10 +496,10 @@ func plural(n int, one, many string) string {
 // Info is what a program may show about a number without changing it: for
 // a verification page, the time left and the tries left.
 type Info struct {
-	To           string
+	To           string    // the E.164 number
 	Pending      bool      // a code can be verified now
 	ExpiresAt    time.Time // when the pending code expires (if Pending)
-	AttemptsLeft int       // wrong tries the pending code allows (-1: unlimited)
+	AttemptsLeft int       // wrong tries the number still allows (-1: unlimited)
 	LockedUntil  time.Time // set while the number is locked
 	NextSendAt   time.Time // the earliest time a send may succeed (zero: now)
 	SendsLeft    int       // sends the window still allows (-1: unlimited)

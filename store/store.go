@@ -65,8 +65,9 @@ var ErrClosed = errors.New("store is closed")
 // Policy holds the limits a store enforces. A zero or negative field turns
 // that limit off; package otp fills in the documented defaults.
 type Policy struct {
-	// MaxAttempts is how many wrong tries a code allows. The last allowed
-	// wrong try burns the code and, if Lockout is positive, locks the number.
+	// MaxAttempts is how many wrong tries a number allows, across resends
+	// (see [Record.Issue]). The last allowed wrong try burns the code and,
+	// if Lockout is positive, locks the number.
 	MaxAttempts int
 	// Lockout is how long a number stays locked after MaxAttempts wrong tries.
 	Lockout time.Duration
@@ -150,7 +151,7 @@ const (
 // CheckResult is the result of [Store.Check].
 type CheckResult struct {
 	Outcome CheckOutcome
-	// AttemptsLeft is how many wrong tries the code still allows, or -1 when
+	// AttemptsLeft is how many wrong tries the number still allows, or -1 when
 	// MaxAttempts is off. It is 0 after the try that burned the code.
 	AttemptsLeft int
 	// LockedUntil is set when the number is locked: by this check's wrong
@@ -183,8 +184,10 @@ type KeyChecker interface {
 // store's codes were hashed with another key.
 var ErrKeyMismatch = errors.New("the store's codes were hashed with another key (was OTP_SECRET or [code] secret changed?)")
 
-// CompareKey is the rule every KeyChecker applies to the fingerprint it
-// holds (nil for none) and the one it is given.
+// CompareKey is the rule every [KeyChecker] applies to the fingerprint it
+// holds (nil for none) and the one it is given: nil when it holds none or
+// they are equal, [ErrKeyMismatch] when they differ. The store then keeps
+// fp if it held none.
 func CompareKey(held, fp []byte) error {
 	if held != nil && !bytes.Equal(held, fp) {
 		return ErrKeyMismatch

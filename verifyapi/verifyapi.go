@@ -178,23 +178,25 @@ func (h *Handler) createService(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, s)
 }
 
-func (h *Handler) fetchService(w http.ResponseWriter, sid string) {
+// service returns the service sid, or answers Twilio's 404 and false.
+func (h *Handler) service(w http.ResponseWriter, sid string) (*service, bool) {
 	h.mu.Lock()
 	s, ok := h.services[sid]
 	h.mu.Unlock()
 	if !ok {
 		writeErr(w, http.StatusNotFound, 20404, "The requested resource /Services/"+sid+" was not found")
-		return
 	}
-	writeJSON(w, http.StatusOK, s)
+	return s, ok
+}
+
+func (h *Handler) fetchService(w http.ResponseWriter, sid string) {
+	if s, ok := h.service(w, sid); ok {
+		writeJSON(w, http.StatusOK, s)
+	}
 }
 
 func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc string) {
-	h.mu.Lock()
-	_, ok := h.services[svc]
-	h.mu.Unlock()
-	if !ok {
-		writeErr(w, http.StatusNotFound, 20404, "The requested resource /Services/"+svc+" was not found")
+	if _, ok := h.service(w, svc); !ok {
 		return
 	}
 	ch := r.PostForm.Get("Channel")

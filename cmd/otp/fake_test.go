@@ -28,12 +28,7 @@ func providerEnv() []string {
 }
 
 // fakeServer is what the scripts use of a fake provider API.
-type fakeServer interface {
-	URL() string
-	Close()
-	Fail(...fakeapi.Fault)
-	Requests() []fakeapi.Request
-}
+type fakeServer = fakeapi.Server
 
 // fakesKey holds a script's fakes in its testscript values.
 type fakesKey struct{}
@@ -57,7 +52,7 @@ func (s *scriptFakes) close() {
 // cmdFake drives the fake provider APIs of package internal/fakeapi, which
 // run in the test process on loopback for the length of the script:
 //
-//	fake start NAME [OPTION=VALUE...]  start twilio, telnyx, plivo, messagebird or webhook
+//	fake start NAME [OPTION=VALUE...]  start the fake of provider NAME (fakeapi.Names)
 //	                                   and set $NAME_URL (e.g. $TWILIO_URL) to its base URL
 //	fake fail NAME STATUS [RETRY-AFTER [BODY]]
 //	                                   answer the next request with an HTTP error ('' for no
@@ -67,13 +62,10 @@ func (s *scriptFakes) close() {
 //	fake code NAME VAR [N]             put the code the last N (default 1) requests that
 //	                                   carried one carried into $VAR; fail if they differ
 //
-// Options: trial=NUMBER (the account may only send to these numbers),
-// invalid=NUMBER (refused as not valid), undeliverable=NUMBER:CODE (the
-// delivery status fails), landline=NUMBER (twilio: SMS refused, calls
-// go through), nobalance=true (messagebird), callsids=true (telnyx: calls
-// answer with a call_sid, the older shape), unconfirmed=NUMBER (telnyx:
-// ends in delivery_unconfirmed), lag=N (telnyx: the first N lookups of a
-// message answer 404).
+// Each fake reads its own options, documented at its register call in
+// internal/fakeapi (e.g. twilio trial=NUMBER invalid=NUMBER
+// undeliverable=NUMBER:CODE); an option the fake does not read fails the
+// script.
 func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fake start|fail|requests|code NAME ...")
@@ -163,71 +155,14 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// startFake starts the fake of provider name from package fakeapi's
+// registry, with the script's options.
 func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer {
-	var (
-		trial, invalid, landline []string
-		undeliverable            = map[string]string{}
-		noBalance, callSIDs      bool
-		unconfirmed              []string
-		lag                      int
-		answer                   string
-	)
-	for _, o := range opts {
-		k, v, ok := strings.Cut(o, "=")
-		if !ok {
-			ts.Fatalf("fake start: option %q is not KEY=VALUE", o)
-		}
-		switch k {
-		case "trial":
-			trial = append(trial, v)
-		case "invalid":
-			invalid = append(invalid, v)
-		case "landline":
-			landline = append(landline, v)
-		case "undeliverable":
-			n, code, _ := strings.Cut(v, ":")
-			undeliverable[n] = code
-		case "nobalance":
-			noBalance = v == "true"
-		case "callsids":
-			callSIDs = v == "true"
-		case "unconfirmed":
-			unconfirmed = append(unconfirmed, v)
-		case "lag":
-			n, err := strconv.Atoi(v)
-			ts.Check(err)
-			lag = n
-		case "answer":
-			answer = v
-		default:
-			ts.Fatalf("fake start: unknown option %q", k)
-		}
+	f, err := fakeapi.Start(name, opts)
+	if err != nil {
+		ts.Fatalf("fake start: %v", err)
 	}
-	switch name {
-	case "twilio":
-		f := fakeapi.NewTwilio()
-		f.Verified, f.Invalid, f.Landlines, f.Undeliverable = trial, invalid, landline, undeliverable
-		return f
-	case "telnyx":
-		f := fakeapi.NewTelnyx()
-		f.Verified, f.Invalid, f.Undeliverable = trial, invalid, undeliverable
-		f.CallSIDs, f.Unconfirmed, f.Lag = callSIDs, unconfirmed, lag
-		return f
-	case "plivo":
-		f := fakeapi.NewPlivo()
-		f.Verified, f.Invalid, f.Undeliverable = trial, invalid, undeliverable
-		return f
-	case "messagebird":
-		f := fakeapi.NewMessageBird()
-		f.Invalid, f.Undeliverable, f.NoBalance = invalid, undeliverable, noBalance
-		return f
-	case "webhook":
-		f := fakeapi.NewWebhook()
-		f.Answer = answer
-		return f
-	}
-	ts.Fatalf("fake start: unknown provider %q", name)
-	return nil
+	return f
 }
 
 // cmdExpand FILE... replaces $VAR and ${VAR} in files with the script's

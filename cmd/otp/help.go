@@ -30,7 +30,24 @@ func configHelp() string {
 		}
 		writeWrapped(&b, "  [delivery."+p.Name()+"]", text)
 	}
-	return strings.Replace(configHelpText, "{{providers}}\n", b.String(), 1)
+	text := strings.Replace(configHelpText, "{{providers}}\n", b.String(), 1)
+	return strings.Replace(text, "{{remote}}", remoteProviders(), 1)
+}
+
+// remoteProviders lists the registered providers but console and outbox,
+// which the help text names itself with what they do: "twilio, ... or
+// webhook".
+func remoteProviders() string {
+	var names []string
+	for _, p := range config.Registered() {
+		if n := p.Name(); n != "console" && n != "outbox" {
+			names = append(names, n)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // writeWrapped writes text after label, in a column from helpColumn, folded
@@ -101,7 +118,7 @@ tree documents every key.
 
   [delivery]
   provider = "console"             console (prints to stderr), outbox (JSON Lines file),
-                                   twilio, telnyx, plivo, messagebird or webhook
+                                   {{remote}}
   providers = []                   several, tried in order with the same code, e.g.
                                    ["twilio", "telnyx"]; set provider or providers
   channel = "sms"                  sms, voice or auto (SMS to mobiles, calls to fixed

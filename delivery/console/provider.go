@@ -7,7 +7,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 )
 
-// Name is the provider's name in configuration.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "console"
 
 // Config is the console provider's configuration, for [Provider]: it has

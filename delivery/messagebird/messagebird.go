@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,7 +23,7 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "messagebird"
 
 // DefaultBaseURL is MessageBird's REST API origin.
@@ -32,10 +31,10 @@ const DefaultBaseURL = "https://rest.messagebird.com"
 
 // The voice defaults.
 const (
-	DefaultVoice    = "female"
-	DefaultLanguage = "en-us"
-	DefaultRepeat   = 2
-	MaxRepeat       = 10
+	defaultVoice    = "female"
+	defaultLanguage = "en-us"
+	defaultRepeat   = 2
+	maxRepeat       = 10
 )
 
 // Config configures a [Sender]. AccessKey and Originator are required.
@@ -50,18 +49,16 @@ type Config struct {
 	Language string `toml:"language"` // e.g. "en-us", "en-gb", "nl-nl"; default "en-us"
 	Repeat   int    `toml:"repeat"`   // times the message is spoken, 1-10; default 2
 
-	BaseURL   string        `toml:"base_url"` // default https://rest.messagebird.com
-	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	BaseURL   string               `toml:"base_url"` // default https://rest.messagebird.com
+	Timeout   time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 }
 
 // Sender sends through MessageBird. It is safe for concurrent use.
 type Sender struct {
-	cfg     Config
-	base    *url.URL
-	timeout time.Duration
-	api     *httpx.Caller
+	cfg Config
+	api *httpx.API
 }
 
 var (
@@ -78,10 +75,10 @@ func New(cfg Config) (*Sender, error) {
 		return &delivery.ConfigError{Provider: Name, Field: field, Problem: problem}
 	}
 	if cfg.Voice == "" {
-		cfg.Voice = DefaultVoice
+		cfg.Voice = defaultVoice
 	}
 	if cfg.Language == "" {
-		cfg.Language = DefaultLanguage
+		cfg.Language = defaultLanguage
 	}
 	cfg.Language = strings.ToLower(cfg.Language)
 	switch {
@@ -95,25 +92,19 @@ func New(cfg Config) (*Sender, error) {
 		return nil, cerr("Voice", `must be "female" or "male"`)
 	case !language.MatchString(cfg.Language):
 		return nil, cerr("Language", `must be a language and country such as "en-us"`)
-	case cfg.Repeat < 0 || cfg.Repeat > MaxRepeat:
-		return nil, cerr("Repeat", fmt.Sprintf("must be within 1-%d", MaxRepeat))
+	case cfg.Repeat < 0 || cfg.Repeat > maxRepeat:
+		return nil, cerr("Repeat", fmt.Sprintf("must be within 1-%d", maxRepeat))
 	}
 	if cfg.Repeat == 0 {
-		cfg.Repeat = DefaultRepeat
+		cfg.Repeat = defaultRepeat
 	}
-	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	api, err := httpx.NewAPI(httpx.APIConfig{Provider: Name, BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+		Prepare: func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "AccessKey "+cfg.AccessKey) }, ParseError: parseError, Secrets: []string{cfg.AccessKey}})
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, base: base, timeout: httpx.Timeout(cfg.Timeout)}
-	s.api = &httpx.Caller{
-		Provider:   Name,
-		Client:     httpx.NewClient(cfg.Retry, cfg.Transport),
-		Prepare:    func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "AccessKey "+cfg.AccessKey) },
-		ParseError: parseError,
-		Secrets:    []string{cfg.AccessKey},
-	}
-	return s, nil
+	return &Sender{cfg: cfg, api: api}, nil
 }
 
 type smsRequest struct {
@@ -146,7 +137,7 @@ type message struct {
 
 // Send implements [delivery.Sender].
 func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	// MessageBird takes numbers without the +.
 	rcpt := []string{strings.TrimPrefix(msg.To, "+")}
@@ -162,7 +153,7 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: %q", Name, delivery.ErrUnsupported, msg.Channel)
 	}
 	var out message
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, path), Body: body, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: s.api.URL(path), Body: body, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	if out.ID == "" {
@@ -182,13 +173,13 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error)
 	if !messageID.MatchString(id) {
 		return delivery.Report{}, fmt.Errorf("%s: %q is not a MessageBird message id", Name, id)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	var out message
-	_, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/messages/"+id)}, &out)
+	_, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: s.api.URL("/messages/" + id)}, &out)
 	var pe *delivery.ProviderError
 	if errors.As(err, &pe) && pe.HTTPStatus == http.StatusNotFound {
-		_, err = s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/voicemessages/"+id)}, &out)
+		_, err = s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: s.api.URL("/voicemessages/" + id)}, &out)
 	}
 	if err != nil {
 		return delivery.Report{}, err

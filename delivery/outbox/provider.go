@@ -6,7 +6,7 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 )
 
-// Name is the provider's name in configuration.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "outbox"
 
 // Config is the outbox's configuration, for [Provider].

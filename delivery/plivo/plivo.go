@@ -24,7 +24,7 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "plivo"
 
 // DefaultBaseURL is Plivo's API origin.
@@ -36,18 +36,16 @@ type Config struct {
 	AuthToken string `toml:"auth_token" env:"PLIVO_AUTH_TOKEN" secret:"true"`
 	From      string `toml:"from"` // the sender: a Plivo number (E.164) or an alphanumeric sender id
 
-	BaseURL   string        `toml:"base_url"` // default https://api.plivo.com
-	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	BaseURL   string               `toml:"base_url"` // default https://api.plivo.com
+	Timeout   time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 }
 
 // Sender sends SMS through Plivo. It is safe for concurrent use.
 type Sender struct {
-	cfg     Config
-	base    *url.URL
-	timeout time.Duration
-	api     *httpx.Caller
+	cfg Config
+	api *httpx.API
 }
 
 var (
@@ -78,19 +76,13 @@ func New(cfg Config) (*Sender, error) {
 	case cfg.From == "":
 		return nil, cerr("From", "is required")
 	}
-	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	api, err := httpx.NewAPI(httpx.APIConfig{Provider: Name, BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+		Prepare: func(r *http.Request, _ []byte) { r.SetBasicAuth(cfg.AuthID, cfg.AuthToken) }, ParseError: parseError, Secrets: []string{cfg.AuthToken}})
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, base: base, timeout: httpx.Timeout(cfg.Timeout)}
-	s.api = &httpx.Caller{
-		Provider:   Name,
-		Client:     httpx.NewClient(cfg.Retry, cfg.Transport),
-		Prepare:    func(r *http.Request, _ []byte) { r.SetBasicAuth(cfg.AuthID, cfg.AuthToken) },
-		ParseError: parseError,
-		Secrets:    []string{cfg.AuthToken},
-	}
-	return s, nil
+	return &Sender{cfg: cfg, api: api}, nil
 }
 
 type sendRequest struct {
@@ -115,10 +107,10 @@ func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Recei
 	default:
 		return delivery.Receipt{}, fmt.Errorf("%s: %w: %q", Name, delivery.ErrUnsupported, msg.Channel)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	var out sendResponse
-	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/")
+	u := s.api.URL("/v1/Account/" + url.PathEscape(s.cfg.AuthID) + "/Message/")
 	req := sendRequest{Src: s.cfg.From, Dst: msg.To, Text: msg.Body, Type: "sms"}
 	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out)
 	if err != nil {
@@ -146,10 +138,10 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error)
 	if !messageUUID.MatchString(id) {
 		return delivery.Report{}, fmt.Errorf("%s: %q is not a Plivo message uuid", Name, id)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	var out messageResponse
-	u := httpx.Join(s.base, "/v1/Account/"+url.PathEscape(s.cfg.AuthID)+"/Message/"+id+"/")
+	u := s.api.URL("/v1/Account/" + url.PathEscape(s.cfg.AuthID) + "/Message/" + id + "/")
 	status, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out)
 	if err != nil {
 		return delivery.Report{}, err

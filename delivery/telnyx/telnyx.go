@@ -33,21 +33,14 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
+	"github.com/otpkit/otpkit/delivery/internal/speech"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "telnyx"
 
 // DefaultBaseURL is Telnyx's API origin; paths start with /v2.
 const DefaultBaseURL = "https://api.telnyx.com"
-
-// The voice defaults.
-const (
-	DefaultVoice    = "woman"
-	DefaultLanguage = "en-US"
-	DefaultLoop     = 2
-	MaxLoop         = 10
-)
 
 // Config configures a [Sender]. APIKey and one of From or
 // MessagingProfileID are required; voice also needs From, AccountSID and
@@ -66,18 +59,16 @@ type Config struct {
 	Language           string `toml:"language"`             // <Say language>; default "en-US"
 	Loop               int    `toml:"loop"`                 // times the message is spoken, 1-10; default 2
 
-	BaseURL   string        `toml:"base_url"` // default https://api.telnyx.com
-	Timeout   time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	BaseURL   string               `toml:"base_url"` // default https://api.telnyx.com
+	Timeout   time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 }
 
 // Sender sends through Telnyx. It is safe for concurrent use.
 type Sender struct {
-	cfg     Config
-	base    *url.URL
-	timeout time.Duration
-	api     *httpx.Caller
+	cfg Config
+	api *httpx.API
 }
 
 var (
@@ -98,36 +89,24 @@ func New(cfg Config) (*Sender, error) {
 		return nil, cerr("APIKey", "must not contain spaces")
 	case cfg.From == "" && cfg.MessagingProfileID == "":
 		return nil, &delivery.ConfigError{Provider: Name, Field: "From", Or: []string{"MessagingProfileID"}, Problem: "is required"}
-	case cfg.Loop < 0 || cfg.Loop > MaxLoop:
-		return nil, cerr("Loop", fmt.Sprintf("must be within 1-%d", MaxLoop))
 	}
-	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	sp, err := speech.Settings{Voice: cfg.Voice, Language: cfg.Language, Loop: cfg.Loop}.Fill(Name)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Voice == "" {
-		cfg.Voice = DefaultVoice
+	cfg.Voice, cfg.Language, cfg.Loop = sp.Voice, sp.Language, sp.Loop
+	api, err := httpx.NewAPI(httpx.APIConfig{Provider: Name, BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		Timeout: cfg.Timeout, Retry: cfg.Retry, Transport: cfg.Transport,
+		Prepare: func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "Bearer "+cfg.APIKey) }, ParseError: parseError, Secrets: []string{cfg.APIKey}})
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Language == "" {
-		cfg.Language = DefaultLanguage
-	}
-	if cfg.Loop == 0 {
-		cfg.Loop = DefaultLoop
-	}
-	s := &Sender{cfg: cfg, base: base, timeout: httpx.Timeout(cfg.Timeout)}
-	s.api = &httpx.Caller{
-		Provider:   Name,
-		Client:     httpx.NewClient(cfg.Retry, cfg.Transport),
-		Prepare:    func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "Bearer "+cfg.APIKey) },
-		ParseError: parseError,
-		Secrets:    []string{cfg.APIKey},
-	}
-	return s, nil
+	return &Sender{cfg: cfg, api: api}, nil
 }
 
 // Send implements [delivery.Sender].
 func (s *Sender) Send(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	switch msg.Channel {
 	case delivery.SMS:
@@ -162,7 +141,7 @@ type messageResponse struct {
 func (s *Sender) sendSMS(ctx context.Context, msg delivery.Message) (delivery.Receipt, error) {
 	req := messageRequest{From: s.cfg.From, MessagingProfileID: s.cfg.MessagingProfileID, To: msg.To, Text: msg.Body, Type: "SMS"}
 	var out messageResponse
-	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: httpx.Join(s.base, "/v2/messages"), Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
+	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: s.api.URL("/v2/messages"), Body: req, Code: msg.Code, Texts: []string{msg.Body}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
 	if out.Data == nil || out.Data.ID == "" {
@@ -196,7 +175,7 @@ func (s *Sender) call(ctx context.Context, msg delivery.Message) (delivery.Recei
 	}
 	req := callRequest{To: msg.To, From: s.cfg.From, ApplicationSid: s.cfg.TexmlApplicationID, Texml: s.texml(msg.Body)}
 	var out callResponse
-	u := httpx.Join(s.base, "/v2/texml/Accounts/"+url.PathEscape(s.cfg.AccountSID)+"/Calls")
+	u := s.api.URL("/v2/texml/Accounts/" + url.PathEscape(s.cfg.AccountSID) + "/Calls")
 	if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodPost, URL: u, Body: req, Code: msg.Code, Texts: []string{msg.Body, req.Texml}}, &out); err != nil {
 		return delivery.Receipt{}, err
 	}
@@ -237,14 +216,14 @@ var (
 // Status implements [delivery.StatusChecker] for message ids and TeXML
 // call sids ("v3:…").
 func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.api.Bound(ctx)
 	defer cancel()
 	switch {
 	case id == "":
 		return delivery.Report{}, fmt.Errorf("%s: %w", Name, ErrNoCallSID)
 	case messageID.MatchString(id):
 		var out messageResponse
-		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: httpx.Join(s.base, "/v2/messages/"+id)}, &out); err != nil {
+		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: s.api.URL("/v2/messages/" + id)}, &out); err != nil {
 			return delivery.Report{}, notYet(err)
 		}
 		if out.Data == nil || len(out.Data.To) == 0 {
@@ -262,11 +241,11 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error)
 			return delivery.Report{}, &delivery.ConfigError{Provider: Name, Field: "AccountSID", Problem: "is required to look up calls"}
 		}
 		var out callResponse
-		u := httpx.Join(s.base, "/v2/texml/Accounts/"+url.PathEscape(s.cfg.AccountSID)+"/Calls/"+url.PathEscape(id))
+		u := s.api.URL("/v2/texml/Accounts/" + url.PathEscape(s.cfg.AccountSID) + "/Calls/" + url.PathEscape(id))
 		if _, err := s.api.Do(ctx, httpx.Request{Method: http.MethodGet, URL: u}, &out); err != nil {
 			return delivery.Report{}, notYet(err)
 		}
-		return callStatus(out.Status), nil
+		return speech.CallStatus(out.Status), nil
 	}
 	return delivery.Report{}, fmt.Errorf("%s: %q is not a Telnyx message id or call sid", Name, id)
 }
@@ -296,18 +275,6 @@ func messageStatus(raw string) delivery.Report {
 		// Not a failure: the carrier sent no receipt, the phone may have it.
 		st.State = delivery.StateUnknown
 		st.Error = "the carrier did not confirm delivery"
-	}
-	return st
-}
-
-func callStatus(raw string) delivery.Report {
-	st := delivery.Report{State: delivery.StatePending, Raw: raw}
-	switch raw {
-	case "completed":
-		st.State = delivery.StateDelivered
-	case "busy", "failed", "no-answer", "canceled":
-		st.State = delivery.StateFailed
-		st.Error = "the call was not answered (" + raw + ")"
 	}
 	return st
 }

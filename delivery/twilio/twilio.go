@@ -39,21 +39,14 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/delivery/internal/httpx"
+	"github.com/otpkit/otpkit/delivery/internal/speech"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "twilio"
 
 // DefaultBaseURL is Twilio's REST API origin.
 const DefaultBaseURL = "https://api.twilio.com"
-
-// The voice defaults.
-const (
-	DefaultVoice    = "woman"
-	DefaultLanguage = "en-US"
-	DefaultLoop     = 2
-	MaxLoop         = 10
-)
 
 // Config configures a [Sender]. AccountSID, AuthToken and one of From or
 // MessagingServiceSID are required; everything else has a default.
@@ -71,9 +64,9 @@ type Config struct {
 	Language string `toml:"language"` // <Say language>; default "en-US"
 	Loop     int    `toml:"loop"`     // times the message is spoken, 1-10; default 2
 
-	BaseURL string        `toml:"base_url"` // default https://api.twilio.com
-	Timeout time.Duration `toml:"timeout"`  // for one Send or Status, retries included; default 30s
-	Retry   delivery.RetryPolicy
+	BaseURL string               `toml:"base_url"` // default https://api.twilio.com
+	Timeout time.Duration        `toml:"timeout"`  // for one Send or Status, retries included; default 30s
+	Retry   delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
 	// Transport carries the HTTP requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
 }
@@ -124,21 +117,15 @@ func New(cfg Config) (*Sender, error) {
 		return nil, cerr("AuthToken", "must contain only letters and digits")
 	case cfg.From == "" && cfg.MessagingServiceSID == "":
 		return nil, &delivery.ConfigError{Provider: Name, Field: "From", Or: []string{"MessagingServiceSID"}, Problem: "is required"}
-	case cfg.Loop < 0 || cfg.Loop > MaxLoop:
-		return nil, cerr("Loop", fmt.Sprintf("must be within 1-%d", MaxLoop))
 	}
-	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	sp, err := speech.Settings{Voice: cfg.Voice, Language: cfg.Language, Loop: cfg.Loop}.Fill(Name)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Voice == "" {
-		cfg.Voice = DefaultVoice
-	}
-	if cfg.Language == "" {
-		cfg.Language = DefaultLanguage
-	}
-	if cfg.Loop == 0 {
-		cfg.Loop = DefaultLoop
+	cfg.Voice, cfg.Language, cfg.Loop = sp.Voice, sp.Language, sp.Loop
+	base, err := httpx.BaseURL(Name, "BaseURL", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	s := &Sender{cfg: cfg, timeout: httpx.Timeout(cfg.Timeout)}
 	s.rt = &httpx.Retry{Policy: cfg.Retry, Next: &httpx.Rewrite{Base: base, Next: cfg.Transport}}
@@ -259,7 +246,7 @@ func (s *Sender) Status(ctx context.Context, id string) (delivery.Report, error)
 		if err != nil {
 			return delivery.Report{}, s.convert(err, status, s.redactor(""))
 		}
-		return callStatus(deref(c.Status)), nil
+		return speech.CallStatus(deref(c.Status)), nil
 	}
 	m, err := api.FetchMessage(id, nil)
 	if err != nil {
@@ -280,18 +267,6 @@ func messageStatus(raw string) delivery.Report {
 		st.State = delivery.StateDelivered
 	case "failed", "undelivered", "canceled", "partially_delivered":
 		st.State = delivery.StateFailed
-	}
-	return st
-}
-
-func callStatus(raw string) delivery.Report {
-	st := delivery.Report{State: delivery.StatePending, Raw: raw}
-	switch raw {
-	case "completed":
-		st.State = delivery.StateDelivered
-	case "busy", "failed", "no-answer", "canceled":
-		st.State = delivery.StateFailed
-		st.Error = "the call was not answered (" + raw + ")"
 	}
 	return st
 }

@@ -29,13 +29,16 @@
 //
 // # Signature
 //
-// The signature is the hex HMAC-SHA256, under the configured secret, of
+// webhook-signature is Standard Webhooks' "v1," and the base64
+// HMAC-SHA256 of <webhook-id> + "." + <timestamp> + "." + <the exact
+// request body bytes> ([SignStandard]); X-Otpkit-Signature is "sha256="
+// and the hex HMAC-SHA256, under the configured secret, of
 //
 //	<timestamp> + "." + <the exact request body bytes>
 //
-// Receivers must check it before trusting the request, and reject
-// timestamps far from their clock, which stops a captured request from
-// being replayed later. [Verify] does both:
+// ([Sign]). Receivers must check a signature before trusting the request,
+// and reject timestamps far from their clock, which stops a captured
+// request from being replayed later. [Verify] does both:
 //
 //	body, _ := io.ReadAll(r.Body)
 //	if err := webhook.Verify(secret, r.Header, body); err != nil {
@@ -66,10 +69,11 @@ import (
 	"github.com/otpkit/otpkit/delivery/internal/msgid"
 )
 
-// Name is the provider's name in receipts and errors.
+// Name is the provider's name in configuration, receipts and errors.
 const Name = "webhook"
 
-// The headers of a webhook request.
+// The headers of the older X-Otpkit scheme ([Sign]), still sent beside
+// the Standard Webhooks ones for one minor release.
 const (
 	SignatureHeader = "X-Otpkit-Signature"
 	TimestampHeader = "X-Otpkit-Timestamp"
@@ -87,9 +91,9 @@ type Config struct {
 	URL    string `toml:"url"`                                           // the endpoint, http or https
 	Secret string `toml:"secret" env:"OTP_WEBHOOK_SECRET" secret:"true"` // the HMAC key shared with the receiver; at least 16 bytes
 
-	Timeout   time.Duration `toml:"timeout"` // for one Send, retries included; default 30s
-	Retry     delivery.RetryPolicy
-	Transport http.RoundTripper // nil: http.DefaultTransport
+	Timeout   time.Duration        `toml:"timeout"` // for one Send, retries included; default 30s
+	Retry     delivery.RetryPolicy // retries of 429, 5xx and connection errors; zero: the defaults
+	Transport http.RoundTripper    // nil: http.DefaultTransport
 	// Now returns the current time, for the timestamp; default time.Now.
 	Now func() time.Time
 }

@@ -1,9 +1,10 @@
-// Package fakeapi runs local fakes of the providers' HTTP APIs for tests:
-// Twilio, Telnyx, Plivo, MessageBird and a webhook receiver. Each fake
-// checks what the real API checks (method, path, authentication, content
-// type, required fields, number format, trial restrictions) and answers
-// with the real API's success and error shapes, so a client that passes
-// against a fake speaks the API as documented.
+// Package fakeapi runs local fakes of the providers' HTTP APIs for tests,
+// one file per provider (twilio.go, telnyx.go, ...), each registered by
+// the provider's name for [Start], which the test scripts' "fake start"
+// command calls. Each fake checks what the real API checks (method, path,
+// authentication, content type, required fields, number format, trial
+// restrictions) and answers with the real API's success and error shapes,
+// so a client that passes against a fake speaks the API as documented.
 //
 // Every fake listens on loopback only. Besides its API, each one can be
 // told to misbehave for the next requests ([Core.Fail]): rate limiting with

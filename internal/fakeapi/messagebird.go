@@ -40,6 +40,16 @@ func NewMessageBird() *MessageBird {
 	return f
 }
 
+// The scripts' options: invalid=NUMBER, undeliverable=NUMBER:REASON,
+// nobalance=true.
+func init() {
+	register("messagebird", func(o *Options) (Server, error) {
+		f := NewMessageBird()
+		f.Invalid, f.Undeliverable, f.NoBalance = o.Strings("invalid"), o.Codes("undeliverable"), o.Bool("nobalance")
+		return f, nil
+	})
+}
+
 // mbTime is the layout of MessageBird's times ("2022-01-05T10:02:59+00:00").
 const mbTime = "2006-01-02T15:04:05-07:00"
 

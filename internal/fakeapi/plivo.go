@@ -50,6 +50,16 @@ func NewPlivo() *Plivo {
 	return f
 }
 
+// The scripts' options: trial=NUMBER (Verified), invalid=NUMBER,
+// undeliverable=NUMBER:CODE.
+func init() {
+	register("plivo", func(o *Options) (Server, error) {
+		f := NewPlivo()
+		f.Verified, f.Invalid, f.Undeliverable = o.Strings("trial"), o.Strings("invalid"), o.Codes("undeliverable")
+		return f, nil
+	})
+}
+
 // plivoTime is the layout of Plivo's times ("2017-05-22 21:36:14+05:30").
 const plivoTime = "2006-01-02 15:04:05-07:00"
 

@@ -56,6 +56,21 @@ func NewTelnyx() *Telnyx {
 	return f
 }
 
+// The scripts' options: trial=NUMBER (Verified), invalid=NUMBER,
+// undeliverable=NUMBER:CODE, callsids=true, unconfirmed=NUMBER, lag=N.
+func init() {
+	register("telnyx", func(o *Options) (Server, error) {
+		lag, err := o.Int("lag")
+		if err != nil {
+			return nil, err
+		}
+		f := NewTelnyx()
+		f.Verified, f.Invalid, f.Undeliverable = o.Strings("trial"), o.Strings("invalid"), o.Codes("undeliverable")
+		f.CallSIDs, f.Unconfirmed, f.Lag = o.Bool("callsids"), o.Strings("unconfirmed"), lag
+		return f, nil
+	})
+}
+
 type telnyxErr struct {
 	Code, Title, Detail, Pointer string
 }

@@ -61,6 +61,16 @@ func NewTwilio() *Twilio {
 	return f
 }
 
+// The scripts' options: trial=NUMBER (Verified), invalid=NUMBER,
+// landline=NUMBER, undeliverable=NUMBER:CODE.
+func init() {
+	register("twilio", func(o *Options) (Server, error) {
+		f := NewTwilio()
+		f.Verified, f.Invalid, f.Landlines, f.Undeliverable = o.Strings("trial"), o.Strings("invalid"), o.Strings("landline"), o.Codes("undeliverable")
+		return f, nil
+	})
+}
+
 var (
 	twilioCreate = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)\.json$`)
 	twilioFetch  = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9a-f]{32})/(Messages|Calls)/((?:SM|MM|CA)[0-9a-fA-F]{32})\.json$`)

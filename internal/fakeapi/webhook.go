@@ -37,6 +37,15 @@ func NewWebhook() *Webhook {
 	return f
 }
 
+// The scripts' option: answer=BODY.
+func init() {
+	register("webhook", func(o *Options) (Server, error) {
+		f := NewWebhook()
+		f.Answer = o.String("answer")
+		return f, nil
+	})
+}
+
 func (f *Webhook) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		writeJSON(w, http.StatusNotFound, `{"error":"not found"}`)

@@ -42,6 +42,24 @@ func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 // update runs fn on the number's record (a new one if absent) under the lock,
 // and deletes the record if fn leaves it with nothing in it.
 func (s *Store) update(ctx context.Context, number string, fn func(*store.Record)) error {
+	return s.locked(ctx, func() error {
+		rec := s.records[number]
+		if rec == nil {
+			rec = &store.Record{}
+		}
+		fn(rec)
+		if rec.Empty() {
+			delete(s.records, number)
+		} else {
+			s.records[number] = rec
+		}
+		return nil
+	})
+}
+
+// locked runs fn under the lock, unless ctx is done (its error) or the
+// store is closed ([store.ErrClosed]).
+func (s *Store) locked(ctx context.Context, fn func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -50,17 +68,7 @@ func (s *Store) update(ctx context.Context, number string, fn func(*store.Record
 	if s.closed {
 		return store.ErrClosed
 	}
-	rec := s.records[number]
-	if rec == nil {
-		rec = &store.Record{}
-	}
-	fn(rec)
-	if rec.Empty() {
-		delete(s.records, number)
-	} else {
-		s.records[number] = rec
-	}
-	return nil
+	return fn()
 }
 
 // Issue implements [store.Store].
@@ -81,46 +89,34 @@ func (s *Store) Cancel(ctx context.Context, req store.CancelRequest) error {
 }
 
 // Get implements [store.Store].
-func (s *Store) Get(ctx context.Context, number string) (store.Record, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return store.Record{}, false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return store.Record{}, false, store.ErrClosed
-	}
-	rec, ok := s.records[number]
-	if !ok {
-		return store.Record{}, false, nil
-	}
-	cp := *rec
-	cp.Hash = append([]byte(nil), rec.Hash...)
-	cp.Sends = append(cp.Sends[:0:0], rec.Sends...)
-	return cp, true, nil
+func (s *Store) Get(ctx context.Context, number string) (rec store.Record, ok bool, err error) {
+	err = s.locked(ctx, func() error {
+		r, found := s.records[number]
+		if found {
+			rec, ok = *r, true
+			rec.Hash = append([]byte(nil), r.Hash...)
+			rec.Sends = append(rec.Sends[:0:0], r.Sends...)
+		}
+		return nil
+	})
+	return rec, ok, err
 }
 
 // Purge implements [store.Store].
-func (s *Store) Purge(ctx context.Context, req store.PurgeRequest) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, store.ErrClosed
-	}
-	n := 0
-	for k, rec := range s.records {
-		cleared, empty := rec.Purge(req)
-		if empty {
-			delete(s.records, k)
+func (s *Store) Purge(ctx context.Context, req store.PurgeRequest) (n int, err error) {
+	err = s.locked(ctx, func() error {
+		for k, rec := range s.records {
+			cleared, empty := rec.Purge(req)
+			if empty {
+				delete(s.records, k)
+			}
+			if cleared || empty {
+				n++
+			}
 		}
-		if cleared || empty {
-			n++
-		}
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }
 
 // Close implements [store.Store]. The records are dropped.
@@ -134,17 +130,11 @@ func (s *Store) Close() error {
 
 // CheckKey implements [store.KeyChecker].
 func (s *Store) CheckKey(ctx context.Context, fp []byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return store.ErrClosed
-	}
-	if err := store.CompareKey(s.keyFP, fp); err != nil {
-		return fmt.Errorf("memstore: %w", err)
-	}
-	s.keyFP = append([]byte(nil), fp...)
-	return nil
+	return s.locked(ctx, func() error {
+		if err := store.CompareKey(s.keyFP, fp); err != nil {
+			return fmt.Errorf("memstore: %w", err)
+		}
+		s.keyFP = append([]byte(nil), fp...)
+		return nil
+	})
 }

@@ -9,8 +9,11 @@ import (
 )
 
 // The tests need a real Redis (or Valkey) server, found by package
-// redistest. Each test writes only keys under its own random prefix and
+// redistest: OTP_TEST_REDIS_URL, or 127.0.0.1:6379 (the repository's
+// .ci/redis.sh starts one). Without a server they skip, unless CI is
+// "true". Each test writes only keys under its own random prefix and
 // deletes them afterwards; nothing else in the database is touched.
+// TestCluster also starts a three-node Redis Cluster of its own.
 
 // needRedis skips the test, or fails it in CI, when no server answers.
 func needRedis(t testing.TB) { t.Helper(); redistest.Need(t) }

@@ -45,13 +45,6 @@
 // The store does not implement [store.SecretKeeper]: every machine must hash
 // codes with the same key, so a program that uses this store must set
 // otp.Options.Secret (the same on every machine).
-//
-// # Tests
-//
-// The tests need a Redis server: OTP_TEST_REDIS_URL, or 127.0.0.1:6379 (the
-// repository's .ci/redis.sh starts one). They write only keys under random
-// prefixes and delete them afterwards. Without a server they skip, unless CI
-// is "true". TestCluster also starts a three-node Redis Cluster of its own.
 package redisstore
 
 import (
