@@ -28,8 +28,6 @@ import (
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store"
-	"github.com/otpkit/otpkit/store/filestore"
-	"github.com/otpkit/otpkit/store/redisstore"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -419,21 +417,36 @@ func (c *Config) StorePath(flag string, env Env) (string, error) {
 // redisURL returns $OTP_REDIS_URL, else [store] url.
 func (c *Config) redisURL(env Env) string { return env.override("OTP_REDIS_URL", c.Store.URL) }
 
+// driver returns the [store] driver.
+func (c *Config) driver() (store.Driver, error) {
+	name := c.Store.Driver
+	if name == "" {
+		name = "file"
+	}
+	var names []string
+	for _, d := range storeDrivers {
+		if d.Name == name {
+			return d, nil
+		}
+		names = append(names, d.Name)
+	}
+	return store.Driver{}, fmt.Errorf("%w: [store] driver %q is not known (want %s)", ErrConfig, c.Store.Driver, strings.Join(names, " or "))
+}
+
+func (c *Config) driverSettings(env Env, path string, perCall bool, secret bool) store.DriverSettings {
+	return store.DriverSettings{Path: path, URL: c.redisURL(env), Prefix: c.Store.Prefix, PerCall: perCall, HasSecret: secret}
+}
+
 // checkStore checks the [store] settings without opening anything.
 func (c *Config) checkStore(env Env, secret []byte) error {
-	switch c.Store.Driver {
-	case "", "file":
-		return nil
-	case "redis":
-		if c.redisURL(env) == "" {
-			return fmt.Errorf("%w: [store] url is required with driver redis (or set OTP_REDIS_URL)", ErrConfig)
-		}
-		if len(secret) == 0 {
-			return fmt.Errorf("%w: the redis store needs a secret shared by every machine: set [code] secret or OTP_SECRET", ErrConfig)
-		}
-		return nil
+	d, err := c.driver()
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%w: [store] driver %q is not known (want file or redis)", ErrConfig, c.Store.Driver)
+	if err := d.Check(c.driverSettings(env, "", false, len(secret) > 0)); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return nil
 }
 
 // OpenStore opens the configured store: the file store at path, or Redis.
@@ -442,21 +455,11 @@ func (c *Config) checkStore(env Env, secret []byte) error {
 // do not hold the file; otherwise it stays open, as a server wants. Errors
 // opening it wrap otp.ErrStore.
 func (c *Config) OpenStore(ctx context.Context, env Env, path string, perCall bool) (store.Store, error) {
-	var (
-		st  store.Store
-		err error
-	)
-	switch c.Store.Driver {
-	case "", "file":
-		if perCall {
-			return filestore.NewPerCall(path, nil), nil
-		}
-		st, err = filestore.Open(path, nil)
-	case "redis":
-		st, err = redisstore.Open(ctx, redisstore.Options{URL: c.redisURL(env), Prefix: c.Store.Prefix})
-	default:
-		return nil, c.checkStore(env, nil)
+	d, err := c.driver()
+	if err != nil {
+		return nil, err
 	}
+	st, err := d.Open(ctx, c.driverSettings(env, path, perCall, true))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", otp.ErrStore, err)
 	}

@@ -9,7 +9,17 @@ import (
 	"github.com/otpkit/otpkit/delivery/telnyx"
 	"github.com/otpkit/otpkit/delivery/twilio"
 	"github.com/otpkit/otpkit/delivery/webhook"
+	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/filestore"
+	"github.com/otpkit/otpkit/store/redisstore"
 )
+
+// storeDrivers are the values of [store] driver. A new store is one line
+// here: its package's store.Driver.
+var storeDrivers = []store.Driver{
+	filestore.Driver,
+	redisstore.Driver,
+}
 
 // providers are the delivery providers a configuration may name, in the
 // order help texts list them. A new provider is one line here: its
