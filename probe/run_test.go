@@ -101,7 +101,9 @@ func TestRunReceiverError(t *testing.T) {
 		}
 		return r.Inbound(ctx, to, since)
 	})
-	r.play = func(m delivery.Message) *Inbound { return &Inbound{From: "+12015550100", To: m.To, Body: m.Body, At: clk.Now()} }
+	r.play = func(m delivery.Message) *Inbound {
+		return &Inbound{From: "+12015550100", To: m.To, Body: m.Body, At: clk.Now()}
+	}
 	res = Run(context.Background(), r, flaky, []string{"+12015550123"}, Options{Timeout: time.Second, Interval: time.Millisecond, Now: clk.Now})
 	if res[0].Verdict != OK || n < 3 {
 		t.Fatalf("after two 503s: %+v (%d lookups)", res[0], n)
