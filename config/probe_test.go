@@ -44,13 +44,13 @@ func TestProbeSettings(t *testing.T) {
 	}
 	noEnv := Env{Getenv: func(string) string { return "" }}
 	for text, want := range map[string]string{
-		"[probe]\ntemplate = \"Your code is 123456 {{.Nonce}}\"\n": `config: [probe] template: probe template: "Your code is 123456 xxxxxxxxxxxx" looks like a one-time code`,
-		"[probe]\ntemplate = \"check\"\n":                           "config: [probe] template: probe template: the text must contain {{.Nonce}}",
-		"[probe]\nreceive = \"carrier-pigeon\"\n":                   `config: [probe] receive "carrier-pigeon" is not known (want twilio or webhook)`,
-		"[probe]\nreceive = \"webhook\"\n":                          `config: [probe] listen is required with receive = "webhook"`,
-		"[probe]\nreceive = \"webhook\"\nlisten = \"8089\"\n":       `config: [probe] listen "8089": want host:port`,
-		"[probe]\nreceive = \"webhook\"\nlisten = \":1\"\n":         `config: [probe] receive = "webhook" needs a key to check signatures`,
-		"[probe.twilio]\naccount_sid = \"AC1\"\n":                   `config: [probe] receive = "twilio" needs [probe.twilio] account_sid and auth_token`,
+		"[probe]\ntemplate = \"Your code is 123456 {{.Nonce}}\"\n":                                `config: [probe] template: probe template: "Your code is 123456 xxxxxxxxxxxx" looks like a one-time code`,
+		"[probe]\ntemplate = \"check\"\n":                                                         "config: [probe] template: probe template: the text must contain {{.Nonce}}",
+		"[probe]\nreceive = \"carrier-pigeon\"\n":                                                 `config: [probe] receive "carrier-pigeon" is not known (want twilio or webhook)`,
+		"[probe]\nreceive = \"webhook\"\n":                                                        `config: [probe] listen is required with receive = "webhook"`,
+		"[probe]\nreceive = \"webhook\"\nlisten = \"8089\"\n":                                     `config: [probe] listen "8089": want host:port`,
+		"[probe]\nreceive = \"webhook\"\nlisten = \":1\"\n":                                       `config: [probe] receive = "webhook" needs a key to check signatures`,
+		"[probe.twilio]\naccount_sid = \"AC1\"\n":                                                 `config: [probe] receive = "twilio" needs [probe.twilio] account_sid and auth_token`,
 		"[probe]\nreceive = \"webhook\"\nlisten = \":1\"\n[probe.telnyx]\npublic_key = \"abc\"\n": "config: [probe.telnyx] public_key: want the base64 of a 32-byte Ed25519 public key",
 	} {
 		_, err := loadText(t, text).ProbeSettings(noEnv)
