@@ -54,6 +54,7 @@ console provider, which prints messages to stderr. See "otp help config".
 		newVerifyCmd(a, g),
 		newPurgeCmd(a, g),
 		newServeCmd(a, g),
+		newProbeCmd(a, g),
 		newVersionCmd(a, g),
 		helpTopic("config", "The configuration file", configHelp()),
 		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),
