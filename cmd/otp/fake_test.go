@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -66,6 +67,9 @@ func (s *scriptFakes) close() {
 //	                                   one whose "METHOD /path" matches each REGEXP, in order
 //	fake code NAME VAR [N]             put the code the last N (default 1) requests that
 //	                                   carried one carried into $VAR; fail if they differ
+//	fake port VAR                      put a free loopback port into $VAR (for a listener)
+//	fake sent NAME FILE                write the text of the last message NAME was asked to
+//	                                   send (its Body field) into FILE
 //
 // Options: trial=NUMBER (the account may only send to these numbers),
 // invalid=NUMBER (refused as not valid), undeliverable=NUMBER:CODE (the
@@ -73,13 +77,27 @@ func (s *scriptFakes) close() {
 // go through), nobalance=true (messagebird), callsids=true (telnyx: calls
 // answer with a call_sid, the older shape), unconfirmed=NUMBER (telnyx:
 // ends in delivery_unconfirmed), lag=N (telnyx: the first N lookups of a
-// message answer 404).
+// message answer 404), owned=NUMBER[:ROUTE] (twilio: the account owns the
+// number, and messages sent to it arrive in its Messages list by the route
+// honest (the default), lost (nothing arrives; the receipt still says
+// delivered), shortcode (from fakeapi.TwilioShortCode), altered (the text
+// changed) or slow (fakeapi.TwilioSlowLatency after the send); the arrival
+// times count from the test clock's base, as OTP_TEST_NOW=+0s does),
+// smsurl=URL (twilio: arrivals are also posted there, signed, as the
+// owned numbers' messaging webhook).
 func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fake start|fail|requests|code NAME ...")
 	}
 	fakes := ts.Value(fakesKey{}).(*scriptFakes)
 	verb, name, rest := args[0], args[1], args[2:]
+	if verb == "port" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		ts.Setenv(name, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		ln.Close()
+		return
+	}
 	if verb == "start" {
 		if fakes.servers[name] != nil {
 			ts.Fatalf("fake %s is already running", name)
@@ -123,6 +141,20 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		if !ok {
 			ts.Fatalf("%s got the requests\n\t%s\nwant\n\t%s", name, strings.Join(got, "\n\t"), strings.Join(rest, "\n\t"))
 		}
+	case "sent":
+		if len(rest) != 1 {
+			ts.Fatalf("usage: fake sent NAME FILE")
+		}
+		reqs, text := f.Requests(), ""
+		for i := len(reqs) - 1; i >= 0 && text == ""; i-- {
+			if reqs[i].Method == "POST" {
+				text = reqs[i].Form.Get("Body")
+			}
+		}
+		if text == "" {
+			ts.Fatalf("%s was asked to send no text", name)
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(rest[0]), []byte(text+"\n"), 0o600))
 	case "code":
 		if len(rest) != 1 && len(rest) != 2 {
 			ts.Fatalf("usage: fake code NAME VAR [N]")
@@ -170,7 +202,8 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 		noBalance, callSIDs      bool
 		unconfirmed              []string
 		lag                      int
-		answer                   string
+		answer, smsURL           string
+		owned                    = map[string]fakeapi.Route{}
 	)
 	for _, o := range opts {
 		k, v, ok := strings.Cut(o, "=")
@@ -199,6 +232,17 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 			lag = n
 		case "answer":
 			answer = v
+		case "owned":
+			n, route, _ := strings.Cut(v, ":")
+			r := fakeapi.RouteHonest
+			if route != "" {
+				var err error
+				r, err = fakeapi.ParseRoute(route)
+				ts.Check(err)
+			}
+			owned[n] = r
+		case "smsurl":
+			smsURL = v
 		default:
 			ts.Fatalf("fake start: unknown option %q", k)
 		}
@@ -207,6 +251,7 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 	case "twilio":
 		f := fakeapi.NewTwilio()
 		f.Verified, f.Invalid, f.Landlines, f.Undeliverable = trial, invalid, landline, undeliverable
+		f.Owned, f.SMSURL = owned, smsURL
 		return f
 	case "telnyx":
 		f := fakeapi.NewTelnyx()

@@ -43,6 +43,9 @@ type Twilio struct {
 	// the OpenAPI description's id patterns ([0-9a-fA-F]{32}) allow.
 	UpperIDs bool
 	store
+	// TwilioInbound is the account's own numbers and the Messages list
+	// (twilio_inbound.go).
+	TwilioInbound
 }
 
 // sid returns a new id with the prefix, in the configured letter case.
@@ -97,6 +100,10 @@ func (f *Twilio) handle(w http.ResponseWriter, r *http.Request, _ []byte) {
 		return
 	}
 	if m := twilioCreate.FindStringSubmatch(r.URL.Path); m != nil && m[1] == f.AccountSID {
+		if r.Method == http.MethodGet && m[2] == "Messages" {
+			f.listMessages(w, r)
+			return
+		}
 		if r.Method != http.MethodPost {
 			f.fail(w, http.StatusMethodNotAllowed, 20004, twilioErrors[20004])
 			return
@@ -151,7 +158,9 @@ func (f *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 		status := "queued"
 		if svc != "" {
 			status = "accepted"
+			from = f.Numbers[0] // the service's sender pool
 		}
+		f.record(m, from)
 		writeJSON(w, http.StatusCreated, f.messageJSON(m, status, nil))
 	}
 }
