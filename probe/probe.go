@@ -128,6 +128,23 @@ const (
 	FakeDLR    Verdict = "fake_dlr"    // the receipt says delivered, nothing arrived
 )
 
+// Meaning says in words what the verdict means.
+func (v Verdict) Meaning() string {
+	switch v {
+	case OK:
+		return "arrived from the sender, with the text sent, in time"
+	case Slow:
+		return "arrived intact, later than the allowed latency"
+	case Altered:
+		return "arrived with another sender or a changed text"
+	case NotArrived:
+		return "nothing arrived"
+	case FakeDLR:
+		return "the receipt says delivered, but nothing arrived"
+	}
+	return string(v)
+}
+
 // Verdicts lists every verdict in report order.
 var Verdicts = []Verdict{OK, Slow, Altered, NotArrived, FakeDLR}
 
