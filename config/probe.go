@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery/twilio"
@@ -67,7 +68,8 @@ func (c *Config) ProbeSettings(env Env) (Probe, error) {
 		p.Template = probe.DefaultTemplate
 	}
 	if err := probe.CheckTemplate(p.Template); err != nil {
-		return p, fmt.Errorf("%w: [probe] template: %w", ErrConfig, err)
+		// One prefix: the key, not the probe package's "probe template" too.
+		return p, fmt.Errorf("%w: [probe] template: %s", ErrConfig, strings.TrimPrefix(err.Error(), probe.ErrTemplate.Error()+": "))
 	}
 	if p.Receive == "" {
 		p.Receive = ReceiveTwilio

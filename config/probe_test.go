@@ -44,8 +44,8 @@ func TestProbeSettings(t *testing.T) {
 	}
 	noEnv := Env{Getenv: func(string) string { return "" }}
 	for text, want := range map[string]string{
-		"[probe]\ntemplate = \"Your code is 123456 {{.Nonce}}\"\n":                                `config: [probe] template: probe template: "Your code is 123456 xxxxxxxxxxxx" looks like a one-time code`,
-		"[probe]\ntemplate = \"check\"\n":                                                         "config: [probe] template: probe template: the text must contain {{.Nonce}}",
+		"[probe]\ntemplate = \"Your code is 123456 {{.Nonce}}\"\n":                                `config: [probe] template: "Your code is 123456 {{.Nonce}}" looks like a one-time code`,
+		"[probe]\ntemplate = \"check\"\n":                                                         "config: [probe] template: the text must contain {{.Nonce}}",
 		"[probe]\nreceive = \"carrier-pigeon\"\n":                                                 `config: [probe] receive "carrier-pigeon" is not known (want twilio or webhook)`,
 		"[probe]\nreceive = \"webhook\"\n":                                                        `config: [probe] listen is required with receive = "webhook"`,
 		"[probe]\nreceive = \"webhook\"\nlisten = \"8089\"\n":                                     `config: [probe] listen "8089": want host:port`,

@@ -91,7 +91,10 @@ func CheckTemplate(tmpl string) error {
 		return err
 	}
 	if LooksLikeCode(text) {
-		return fmt.Errorf("%w: %q looks like a one-time code (digits, or words such as \"code\"); receiving providers filter such texts (Twilio error 30038)", ErrTemplate, text)
+		if tmpl == "" {
+			tmpl = DefaultTemplate
+		}
+		return fmt.Errorf("%w: %q looks like a one-time code (digits, or words such as \"code\"); receiving providers filter such texts (Twilio error 30038)", ErrTemplate, tmpl)
 	}
 	return nil
 }
