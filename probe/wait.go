@@ -14,6 +14,11 @@ import (
 // as arrived when it keeps the nonce. A receiver error that may pass
 // ([Retryable]) is asked again at the next interval; others end the wait.
 func Wait(ctx context.Context, r Receiver, to, nonce string, since time.Time, interval time.Duration) (*Inbound, error) {
+	return WaitFor(ctx, r, to, since, interval, func(m Inbound) bool { return strings.Contains(m.Body, nonce) })
+}
+
+// WaitFor is [Wait] for the first message that match accepts.
+func WaitFor(ctx context.Context, r Receiver, to string, since time.Time, interval time.Duration, match func(Inbound) bool) (*Inbound, error) {
 	if interval <= 0 {
 		interval = time.Second
 	}
@@ -23,7 +28,7 @@ func Wait(ctx context.Context, r Receiver, to, nonce string, since time.Time, in
 		msgs, err := r.Inbound(ctx, to, since)
 		if err == nil {
 			for i := range msgs {
-				if strings.Contains(msgs[i].Body, nonce) {
+				if match(msgs[i]) {
 					return &msgs[i], nil
 				}
 			}

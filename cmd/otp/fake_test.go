@@ -84,7 +84,9 @@ func (s *scriptFakes) close() {
 // changed) or slow (fakeapi.TwilioSlowLatency after the send); the arrival
 // times count from the test clock's base, as OTP_TEST_NOW=+0s does),
 // smsurl=URL (twilio: arrivals are also posted there, signed, as the
-// owned numbers' messaging webhook).
+// owned numbers' messaging webhook). Telnyx takes owned= and smsurl= too:
+// its arrivals go only to smsurl, as signed message.received events, and
+// "fake start telnyx" sets $TELNYX_WEBHOOK_KEY to the key that checks them.
 func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fake start|fail|requests|code NAME ...")
@@ -257,6 +259,8 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 		f := fakeapi.NewTelnyx()
 		f.Verified, f.Invalid, f.Undeliverable = trial, invalid, undeliverable
 		f.CallSIDs, f.Unconfirmed, f.Lag = callSIDs, unconfirmed, lag
+		f.Owned, f.WebhookURL = owned, smsURL
+		ts.Setenv("TELNYX_WEBHOOK_KEY", fakeapi.TelnyxWebhookPublicKey)
 		return f
 	case "plivo":
 		f := fakeapi.NewPlivo()

@@ -46,6 +46,9 @@ type Telnyx struct {
 	// it is found: the API's lookups are eventually consistent.
 	Lag int
 	store
+	// TelnyxInbound is the account's own numbers and their inbound
+	// webhook (telnyx_inbound.go).
+	TelnyxInbound
 }
 
 // NewTelnyx starts a fake Telnyx API with the default credentials.
@@ -154,6 +157,7 @@ func (f *Telnyx) sendMessage(w http.ResponseWriter, in map[string]any) {
 		}
 		m := &message{id: uuid(), to: to, from: from, body: text, kind: "sms"}
 		f.add(m)
+		f.arrive(m)
 		writeJSON(w, http.StatusOK, f.messageJSON(m, "queued", ""))
 	}
 }
