@@ -58,8 +58,8 @@ func (f *Telnyx) arrive(m *message) {
 		"event_type": "message.received", "id": uuid(), "occurred_at": at.Format(time.RFC3339), "record_type": "event",
 		"payload": map[string]any{
 			"id": uuid(), "direction": "inbound", "type": "SMS", "text": text, "received_at": at.Format(time.RFC3339),
-			"from": map[string]any{"phone_number": from, "carrier": "", "line_type": ""},
-			"to":   []any{map[string]any{"phone_number": m.to, "status": "webhook_delivered"}},
+			"from":                 map[string]any{"phone_number": from, "carrier": "", "line_type": ""},
+			"to":                   []any{map[string]any{"phone_number": m.to, "status": "webhook_delivered"}},
 			"messaging_profile_id": f.MessagingProfileID, "record_type": "message", "parts": 1, "encoding": "GSM-7",
 		},
 	}, "meta": map[string]any{"attempt": 1, "delivered_to": f.WebhookURL}}
