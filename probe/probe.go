@@ -180,7 +180,10 @@ type Result struct {
 	SenderPreserved bool    `json:"sender_preserved"`
 	BodyIntact      bool    `json:"body_intact"`
 	Verdict         Verdict `json:"verdict"`
-	Error           string  `json:"error,omitempty"`
+	// Verified is set by an end-to-end check with a real code (otp probe
+	// --otp): whether the code read back verified.
+	Verified *bool  `json:"verified,omitempty"`
+	Error    string `json:"error,omitempty"`
 	// Err is the error behind Error: wrapping [ErrSend] when no route took
 	// the probe, [ErrReceive] when the receiving side could not be read.
 	Err error `json:"-"`

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otpkit/otpkit/config"
 	"github.com/otpkit/otpkit/delivery"
+	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/probe"
 	"github.com/spf13/cobra"
 )
@@ -24,6 +25,7 @@ type probeOptions struct {
 	timeout    time.Duration
 	maxLatency time.Duration
 	junit      string
+	otp        bool
 }
 
 // maxProbeCount bounds --count: each probe is a paid message.
@@ -67,6 +69,7 @@ configuration, 6 when no route accepted a probe.`,
 	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long to wait for each probe to arrive")
 	f.DurationVar(&o.maxLatency, "max-latency", 30*time.Second, "an arrival later than this is slow (0: no limit)")
 	f.StringVar(&o.junit, "junit", "", "write the results as JUnit XML to this file")
+	f.BoolVar(&o.otp, "otp", false, "send a real code by the normal path, read it back and verify it (webhook receiver only)")
 	return cmd
 }
 
@@ -97,6 +100,11 @@ func (a *app) runProbe(cmd *cobra.Command, g *globalFlags, o *probeOptions) erro
 	if err := parseTargets(targets, e.opts.DefaultRegion); err != nil {
 		return err
 	}
+	if o.otp {
+		if err := checkOTPProbe(ps, o); err != nil {
+			return err
+		}
+	}
 	storePath, err := e.cfg.StorePath(g.store, cenv) // where the outbox writes; the store is not opened
 	if err != nil {
 		return err
@@ -119,16 +127,17 @@ func (a *app) runProbe(cmd *cobra.Command, g *globalFlags, o *probeOptions) erro
 		return err
 	}
 	defer stop()
+	if o.otp {
+		return a.runOTPProbe(cmd, g, o, e, rcv, targets, junit)
+	}
 
 	numbers := make([]string, len(targets))
 	for i, t := range targets {
 		numbers[i] = t.number
 	}
-	interval := a.pollInterval
-	if interval <= 0 {
-		interval = delivery.DefaultPollInterval
-	}
+	interval := a.probeInterval()
 	pr := &probePrinter{a: a, json: g.json, timeout: o.timeout, maxLatency: o.maxLatency}
+
 	results := probe.Run(ctx, sender, rcv, numbers, probe.Options{
 		Template:   ps.Template,
 		From:       func(provider string) string { return e.cfg.ProbeSender(provider, cenv) },
@@ -137,20 +146,29 @@ func (a *app) runProbe(cmd *cobra.Command, g *globalFlags, o *probeOptions) erro
 		MaxLatency: o.maxLatency,
 		Interval:   interval,
 		Now:        a.now,
-		DLR: func(ctx context.Context, id string) probe.DLR {
-			st, err := delivery.Wait(ctx, sender, id, delivery.WaitOptions{Interval: interval})
-			switch {
-			case err != nil:
-				return probe.DLRUnknown
-			case st.State == delivery.StateDelivered:
-				return probe.DLRDelivered
-			case st.State == delivery.StateFailed:
-				return probe.DLRFailed
-			}
-			return probe.DLRUnknown
-		},
-		OnResult: pr.result,
+		DLR:        func(ctx context.Context, id string) probe.DLR { return dlrOf(ctx, sender, id, interval) },
+		OnResult:   pr.result,
 	})
+	return a.finishProbe(pr, results, junit)
+}
+
+// dlrOf waits for a message's receipt until ctx ends.
+func dlrOf(ctx context.Context, sender delivery.StatusChecker, id string, interval time.Duration) probe.DLR {
+	st, err := delivery.Wait(ctx, sender, id, delivery.WaitOptions{Interval: interval})
+	switch {
+	case err != nil:
+		return probe.DLRUnknown
+	case st.State == delivery.StateDelivered:
+		return probe.DLRDelivered
+	case st.State == delivery.StateFailed:
+		return probe.DLRFailed
+	}
+	return probe.DLRUnknown
+}
+
+// finishProbe reports the run (summary, --junit, $GITHUB_STEP_SUMMARY)
+// and ends with its exit code.
+func (a *app) finishProbe(pr *probePrinter, results []probe.Result, junit *os.File) error {
 	code := exitOK
 	for _, r := range results {
 		code = worse(code, probeExitCode(r))
@@ -177,10 +195,22 @@ func (a *app) runProbe(cmd *cobra.Command, g *globalFlags, o *probeOptions) erro
 	return nil
 }
 
-// probeExitCode is a probe's exit code: 6 when no route took it, 8 when
-// its verdict is not ok.
+// probeInterval is how often probes look at the receiver and the receipt.
+func (a *app) probeInterval() time.Duration {
+	if a.pollInterval > 0 {
+		return a.pollInterval
+	}
+	return delivery.DefaultPollInterval
+}
+
+// probeExitCode is a probe's exit code: 6 when no route took it (or, with
+// --otp, the send's own code: 5 when rate limited, ...), 8 when its verdict
+// is not ok.
 func probeExitCode(r probe.Result) int {
 	switch {
+	case errors.Is(r.Err, errOTPSend), errors.Is(r.Err, otp.ErrStore):
+		c, _ := classify(r.Err)
+		return c
 	case errors.Is(r.Err, probe.ErrSend):
 		return exitDelivery
 	case r.Verdict != probe.OK:
@@ -261,7 +291,7 @@ func (p *probePrinter) line(r probe.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s: %s %s, message %s, receipt %s; ", who, r.Verdict, r.Route.Provider, r.Route.Channel, r.MessageID, r.DLR)
 	switch {
-	case r.Err != nil:
+	case r.Err != nil && !r.Arrived:
 		b.WriteString(errorMessage(r.Err))
 	case !r.Arrived && r.DLR == probe.DLRDelivered:
 		fmt.Fprintf(&b, "nothing arrived within %v, but the receipt says delivered", p.timeout)
@@ -281,6 +311,12 @@ func (p *probePrinter) line(r probe.Result) string {
 			b.WriteString(", text intact")
 		} else {
 			b.WriteString(", text changed")
+		}
+		if r.Verified != nil && *r.Verified {
+			b.WriteString(", code verified")
+		}
+		if r.Err != nil {
+			b.WriteString("; " + errorMessage(r.Err))
 		}
 	}
 	return b.String()
