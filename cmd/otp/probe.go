@@ -34,7 +34,7 @@ const maxProbeCount = 100
 func newProbeCmd(a *app, g *globalFlags) *cobra.Command {
 	o := &probeOptions{}
 	cmd := &cobra.Command{
-		Use:   "probe --to NUMBER... | --to-file FILE [--count N] [--timeout 2m] [--max-latency 30s] [--junit FILE]",
+		Use:   "probe --to NUMBER... | --to-file FILE [--count N] [--timeout 2m] [--max-latency 30s] [--junit FILE] [--otp]",
 		Short: "Check SMS routes by what arrived at numbers you own",
 		Long: `Probe sends a probe text through the configured delivery route (the same providers, in
 the same order, as otp send) to numbers you own, reads what arrived back through the
@@ -55,10 +55,18 @@ One line (or JSON object) per probe, then a summary: sent, arrived, each verdict
 latency p50/p95/max. --count N sends N probes per number. --junit FILE writes JUnit XML, one
 test case per number and probe; when $GITHUB_STEP_SUMMARY is set, a Markdown table is
 appended to it. Exit 0 when every probe is ok, 8 otherwise; 2 for bad input or
-configuration, 6 when no route accepted a probe.`,
+configuration, 6 when no route accepted a probe.
+
+--otp checks the whole path a user takes instead: it sends a real code through otp send's
+path (the store, the limits), reads the arrived text, takes the code out of it by
+[delivery] sms_template's shape, and verifies it ("code verified"); the code is never
+printed. It needs [probe] receive = "webhook" and numbers whose provider does not filter
+code-like texts (Telnyx): Twilio fails and redacts them (error 30038), so --otp refuses
+receive = "twilio".`,
 		Example: `  otp probe --to +12015550123
   otp probe --to-file owned.txt --count 5 --max-latency 20s --json
-  otp probe --to +12015550123 --junit probe.xml`,
+  otp probe --to +12015550123 --junit probe.xml
+  otp probe --otp --to +12015550123   # [probe] receive = "webhook"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runProbe(cmd, g, o) },
 	}
