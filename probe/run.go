@@ -114,6 +114,12 @@ func runOne(ctx context.Context, sender delivery.Sender, rcv Receiver, to string
 		from = o.From(rc.Provider)
 	}
 	Judge(&r, body, from, sent, got, o.MaxLatency)
+	if got == nil && ctx.Err() != nil {
+		// Cut short (Ctrl-C): that nothing arrived says nothing.
+		r.Verdict = NotArrived
+		r.setErr(fmt.Errorf("%w: interrupted: %w", ErrReceive, ctx.Err()))
+		return r
+	}
 	if werr != nil && !errors.Is(werr, ErrNotArrived) {
 		// Nothing was seen because nothing could be read: no accusation.
 		r.Verdict = NotArrived

@@ -135,3 +135,15 @@ func TestRunCount(t *testing.T) {
 		}
 	}
 }
+
+func TestRunInterrupted(t *testing.T) {
+	clk := testclock.New()
+	r := &route{clk: clk, play: func(delivery.Message) *Inbound { return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	res := Run(ctx, r, r, []string{"+12015550123"}, Options{Timeout: time.Minute, Interval: time.Millisecond, Now: clk.Now,
+		DLR: func(context.Context, string) DLR { return DLRDelivered }})
+	if res[0].Verdict != NotArrived || !errors.Is(res[0].Err, context.Canceled) {
+		t.Fatalf("interrupted: %+v", res[0])
+	}
+}

@@ -39,7 +39,8 @@ const exitCodesHelp = `Exit codes:
   7  store error: the store is damaged, busy or unreadable
   8  not delivered (send --wait): the provider reported a failed delivery, or
      cannot say whether it was delivered ("delivery": "unknown"), or no final
-     status came within --wait-timeout
+     status came within --wait-timeout; probe: a probe is not ok (not_arrived,
+     fake_dlr, altered, slow)
 
 Sending to several numbers exits with the worst outcome, in this order:
 7, 2, 6, 8, 5, 4, 0.`
