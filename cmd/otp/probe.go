@@ -128,6 +128,7 @@ func (a *app) runProbe(cmd *cobra.Command, g *globalFlags, o *probeOptions) erro
 		if junit, err = os.Create(o.junit); err != nil {
 			return usageErrorf("--junit: %v", err)
 		}
+		defer junit.Close() // on an early return; finishProbe closes it and checks
 	}
 	ctx := cmd.Context()
 	rcv, stop, err := a.probeReceiver(ctx, ps)
