@@ -66,6 +66,7 @@ type Config struct {
 	Phone    PhoneSection    `toml:"phone"`
 	Delivery DeliverySection `toml:"delivery"`
 	Guard    GuardSection    `toml:"guard"`
+	Probe    ProbeSection    `toml:"probe"` // otp probe; see probe.go
 
 	// sections holds the providers' sections, by provider name, as decoded
 	// (see providers.go); a provider without a section is absent.

@@ -24,6 +24,7 @@ type junitCase struct {
 type junitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
 }
 
 // WriteJUnit writes the results as JUnit XML: one test case per number and
@@ -37,7 +38,12 @@ func WriteJUnit(w io.Writer, results []Result) error {
 		}
 		if r.Verdict != OK {
 			s.Failures++
-			c.Failure = &junitFailure{Message: string(r.Verdict), Type: string(r.Verdict)}
+			msg := string(r.Verdict) + ": " + r.Verdict.Meaning()
+			if r.Error != "" {
+				msg = string(r.Verdict) + ": " + r.Error
+			}
+			c.Failure = &junitFailure{Message: msg, Type: string(r.Verdict), Text: fmt.Sprintf("route %s %s, message %s, receipt %s, arrived %t, from %q, sender preserved %t, text intact %t",
+				r.Route.Provider, r.Route.Channel, r.MessageID, r.DLR, r.Arrived, r.FromSeen, r.SenderPreserved, r.BodyIntact)}
 		}
 		s.Cases = append(s.Cases, c)
 	}

@@ -10,11 +10,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
+	"strings"
 	"text/template"
 	"time"
 )
@@ -29,7 +30,7 @@ const DefaultTemplate = "otpkit route check {{.Nonce}}"
 var ErrNotArrived = errors.New("probe message did not arrive")
 
 // ErrTemplate is returned, wrapped, for a probe template that does not
-// render or carries no nonce.
+// render, carries no nonce or looks like a one-time code.
 var ErrTemplate = errors.New("probe template")
 
 // Inbound is one message as the receiving side saw it.
@@ -48,14 +49,54 @@ type Receiver interface {
 	Inbound(ctx context.Context, to string, since time.Time) ([]Inbound, error)
 }
 
-// Nonce returns a random probe nonce: 10 lower-case hex letters and digits,
-// prefixed so that it never reads as a numeric code.
+// nonceLetters are the letters of a nonce: lower-case consonants, so that a
+// nonce has no digit (it never reads as a code) and spells no word.
+const nonceLetters = "bcdfghjkmnpqrstvwxz"
+
+// NonceLength is the length of a [Nonce]: 12 letters of 19, 51 bits.
+const NonceLength = 12
+
+// Nonce returns a random probe nonce: [NonceLength] lower-case consonants,
+// never a digit, so that a probe text never looks like a one-time code.
 func Nonce() (string, error) {
-	var b [5]byte
+	var b [NonceLength]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("probe nonce: %w", err)
 	}
-	return "n" + hex.EncodeToString(b[:]), nil
+	// 256 is not a multiple of 19: the bias (under 1%) costs a few bits of 51.
+	for i := range b {
+		b[i] = nonceLetters[int(b[i])%len(nonceLetters)]
+	}
+	return string(b[:]), nil
+}
+
+// codeLike matches what makes a text look like a one-time code to the
+// filters of receiving carriers and providers (Twilio's error 30038): a
+// group of four or more digits, or the words such messages use.
+var codeLike = regexp.MustCompile(`(?i)\d(?:[ -]?\d){3,}|\b(?:code|codes|otp|passcode|password|pin|verification|verify|one[- ]time|2fa|mfa|login|token)\b`)
+
+// LooksLikeCode reports whether a text looks like a one-time code message:
+// four or more digits in a row (spaces and dashes allowed between them),
+// or words such as "code", "verification", "OTP" or "PIN". Twilio has
+// failed and redacted inbound messages that look like one-time codes since
+// February 2024 (error 30038), so a probe text must not.
+func LooksLikeCode(text string) bool { return codeLike.MatchString(text) }
+
+// CheckTemplate checks a probe template ("" is [DefaultTemplate]): it must
+// render, carry {{.Nonce}}, and not look like a one-time code
+// ([LooksLikeCode]) whatever the nonce.
+func CheckTemplate(tmpl string) error {
+	text, err := Render(tmpl, strings.Repeat("x", NonceLength))
+	if err != nil {
+		return err
+	}
+	if LooksLikeCode(text) {
+		if tmpl == "" {
+			tmpl = DefaultTemplate
+		}
+		return fmt.Errorf("%w: %q looks like a one-time code (digits, or words such as \"code\"); receiving providers filter such texts (Twilio error 30038)", ErrTemplate, tmpl)
+	}
+	return nil
 }
 
 // Render renders a probe template with the nonce. The result must contain
@@ -90,6 +131,23 @@ const (
 	FakeDLR    Verdict = "fake_dlr"    // the receipt says delivered, nothing arrived
 )
 
+// Meaning says in words what the verdict means.
+func (v Verdict) Meaning() string {
+	switch v {
+	case OK:
+		return "arrived from the sender, with the text sent, in time"
+	case Slow:
+		return "arrived intact, later than the allowed latency"
+	case Altered:
+		return "arrived with another sender or a changed text"
+	case NotArrived:
+		return "nothing arrived"
+	case FakeDLR:
+		return "the receipt says delivered, but nothing arrived"
+	}
+	return string(v)
+}
+
 // Verdicts lists every verdict in report order.
 var Verdicts = []Verdict{OK, Slow, Altered, NotArrived, FakeDLR}
 
@@ -122,7 +180,13 @@ type Result struct {
 	SenderPreserved bool    `json:"sender_preserved"`
 	BodyIntact      bool    `json:"body_intact"`
 	Verdict         Verdict `json:"verdict"`
-	Error           string  `json:"error,omitempty"`
+	// Verified is set by an end-to-end check with a real code (otp probe
+	// --otp): whether the code read back verified.
+	Verified *bool  `json:"verified,omitempty"`
+	Error    string `json:"error,omitempty"`
+	// Err is the error behind Error: wrapping [ErrSend] when no route took
+	// the probe, [ErrReceive] when the receiving side could not be read.
+	Err error `json:"-"`
 }
 
 // Judge fills in a result's verdict and derived fields from what was sent

@@ -128,6 +128,36 @@ func TestRender(t *testing.T) {
 	}
 }
 
+func TestCheckTemplate(t *testing.T) {
+	for _, ok := range []string{"", DefaultTemplate, "route test {{.Nonce}} from acme"} {
+		if err := CheckTemplate(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"Your code is 123456 {{.Nonce}}", "{{.Nonce}} 1234", "{{.Nonce}} 12-34", "verification {{.Nonce}}",
+		"{{.Nonce}} OTP", "Your PIN {{.Nonce}}", "hello", "{{.Code}} {{.Nonce}}", "{{.Nonce",
+	} {
+		if err := CheckTemplate(bad); !errors.Is(err, ErrTemplate) {
+			t.Errorf("%q: got %v, want ErrTemplate", bad, err)
+		}
+	}
+}
+
+func TestNonce(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		n, err := Nonce()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n) != NonceLength || strings.ContainsAny(n, "0123456789") || LooksLikeCode("otpkit route check "+n) || seen[n] {
+			t.Fatalf("nonce %q", n)
+		}
+		seen[n] = true
+	}
+}
+
 func TestTwilioReceiverPaging(t *testing.T) {
 	base := testclock.Base()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

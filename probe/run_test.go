@@ -61,7 +61,7 @@ func TestRun(t *testing.T) {
 			r := &route{clk: clk}
 			r.play = func(m delivery.Message) *Inbound { return tc.play(clk, m) }
 			res := Run(context.Background(), r, r, []string{to}, Options{
-				From: from, Timeout: 50 * time.Millisecond, MaxLatency: 30 * time.Second, Interval: 5 * time.Millisecond,
+				From: func(string) string { return from }, Timeout: 50 * time.Millisecond, MaxLatency: 30 * time.Second, Interval: 5 * time.Millisecond,
 				Now: clk.Now, DLR: func(context.Context, string) DLR { return DLRDelivered },
 			})
 			if res[0].Verdict != tc.want || res[0].MessageID != "M1" {
@@ -73,5 +73,77 @@ func TestRun(t *testing.T) {
 	res := Run(context.Background(), r, r, []string{to}, Options{Timeout: time.Millisecond, Now: testclock.New().Now})
 	if res[0].Error == "" || Summarize(res).Sent != 0 {
 		t.Fatalf("refused send: %+v", res[0])
+	}
+}
+
+// failing is a receiver that cannot be read.
+type failing struct{ err error }
+
+func (f failing) Inbound(context.Context, string, time.Time) ([]Inbound, error) { return nil, f.err }
+
+func TestRunReceiverError(t *testing.T) {
+	clk := testclock.New()
+	r := &route{clk: clk, play: func(delivery.Message) *Inbound { return nil }}
+	res := Run(context.Background(), r, failing{errors.New("twilio inbound: HTTP 401")}, []string{"+12015550123"}, Options{
+		Timeout: time.Second, Interval: time.Millisecond, Now: clk.Now,
+		DLR: func(context.Context, string) DLR { return DLRDelivered },
+	})
+	// The receipt says delivered and nothing was seen, but nothing could be
+	// read: not an accusation of a fake receipt.
+	if res[0].Verdict != NotArrived || !errors.Is(res[0].Err, ErrReceive) || res[0].Error != "cannot read the inbound messages: twilio inbound: HTTP 401" {
+		t.Fatalf("got %+v", res[0])
+	}
+	// A retryable error is asked again until the message is seen.
+	n := 0
+	flaky := receiverFunc(func(ctx context.Context, to string, since time.Time) ([]Inbound, error) {
+		if n++; n < 3 {
+			return nil, Retryable(errors.New("HTTP 503"))
+		}
+		return r.Inbound(ctx, to, since)
+	})
+	r.play = func(m delivery.Message) *Inbound {
+		return &Inbound{From: "+12015550100", To: m.To, Body: m.Body, At: clk.Now()}
+	}
+	res = Run(context.Background(), r, flaky, []string{"+12015550123"}, Options{Timeout: time.Second, Interval: time.Millisecond, Now: clk.Now})
+	if res[0].Verdict != OK || n < 3 {
+		t.Fatalf("after two 503s: %+v (%d lookups)", res[0], n)
+	}
+}
+
+type receiverFunc func(ctx context.Context, to string, since time.Time) ([]Inbound, error)
+
+func (f receiverFunc) Inbound(ctx context.Context, to string, since time.Time) ([]Inbound, error) {
+	return f(ctx, to, since)
+}
+
+func TestRunCount(t *testing.T) {
+	clk := testclock.New()
+	r := &route{clk: clk, play: func(m delivery.Message) *Inbound {
+		return &Inbound{From: "+12015550100", To: m.To, Body: m.Body, At: clk.Now().Add(time.Second)}
+	}}
+	var seen int
+	res := Run(context.Background(), r, r, []string{"+12015550123", "+12015550124"}, Options{
+		Count: 3, Timeout: time.Second, Interval: time.Millisecond, Now: clk.Now,
+		OnResult: func(Result) { seen++ },
+	})
+	if len(res) != 6 || seen != 6 {
+		t.Fatalf("%d results, %d reported; want 6", len(res), seen)
+	}
+	for i, x := range res {
+		if want := []string{"+12015550123", "+12015550124"}[i/3]; x.To != want || x.Probe != i%3+1 || x.Verdict != OK {
+			t.Errorf("result %d: %+v, want %s probe %d ok", i, x, want, i%3+1)
+		}
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	clk := testclock.New()
+	r := &route{clk: clk, play: func(delivery.Message) *Inbound { return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	res := Run(ctx, r, r, []string{"+12015550123"}, Options{Timeout: time.Minute, Interval: time.Millisecond, Now: clk.Now,
+		DLR: func(context.Context, string) DLR { return DLRDelivered }})
+	if res[0].Verdict != NotArrived || !errors.Is(res[0].Err, context.Canceled) {
+		t.Fatalf("interrupted: %+v", res[0])
 	}
 }

@@ -11,6 +11,15 @@ import (
 	"time"
 )
 
+// oneLine keeps the first 200 printable characters of an API's message.
+func oneLine(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || r == ' ' }), " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200])
+	}
+	return s
+}
+
 // TwilioReceiver reads inbound messages from Twilio's Messages list
 // (GET /2010-04-01/Accounts/{AccountSid}/Messages.json with To and
 // DateSent>=), following next_page_uri, keeping direction "inbound".
@@ -55,7 +64,7 @@ func (t *TwilioReceiver) Inbound(ctx context.Context, to string, since time.Time
 		req.SetBasicAuth(t.AccountSID, t.AuthToken)
 		resp, err := c.Do(req)
 		if err != nil {
-			return nil, fmt.Errorf("twilio inbound: %w", err)
+			return nil, Retryable(fmt.Errorf("twilio inbound: %w", err))
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 		resp.Body.Close()
@@ -63,7 +72,18 @@ func (t *TwilioReceiver) Inbound(ctx context.Context, to string, since time.Time
 			return nil, fmt.Errorf("twilio inbound: %w", err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("twilio inbound: HTTP %d", resp.StatusCode)
+			var e struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			}
+			err := fmt.Errorf("twilio inbound: HTTP %d", resp.StatusCode)
+			if json.Unmarshal(body, &e) == nil && e.Code != 0 {
+				err = fmt.Errorf("twilio inbound: HTTP %d: twilio %d: %s", resp.StatusCode, e.Code, oneLine(e.Message))
+			}
+			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+				err = Retryable(err)
+			}
+			return nil, err
 		}
 		var p twilioPage
 		if err := json.Unmarshal(body, &p); err != nil {

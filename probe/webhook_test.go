@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/otpkit/otpkit/internal/fakeapi"
 	"github.com/otpkit/otpkit/internal/testclock"
 )
 
@@ -52,5 +54,46 @@ func TestWebhookReceiver(t *testing.T) {
 	}
 	if got, _ := h.Inbound(ctx, "+12015550124", clk.Now()); len(got) != 1 || got[0].Body != "otpkit route check nxyz" {
 		t.Fatalf("telnyx inbound: %+v", got)
+	}
+}
+
+// TestWebhookReceiverTelnyxFake: the Telnyx fake's message.received events,
+// signed with its key, are taken; the same event under another key is not.
+func TestWebhookReceiverTelnyxFake(t *testing.T) {
+	raw, err := base64.StdEncoding.DecodeString(fakeapi.TelnyxWebhookPublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPub, _, _ := ed25519.GenerateKey(nil)
+	for _, tc := range []struct {
+		name string
+		key  ed25519.PublicKey
+		want int
+	}{{"fake's key", raw, 1}, {"other key", otherPub, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &WebhookReceiver{TelnyxPublicKey: tc.key, Now: testclock.Base}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			f := fakeapi.NewTelnyx()
+			defer f.Close()
+			f.Owned, f.WebhookURL = map[string]fakeapi.Route{"+12015550123": fakeapi.RouteHonest}, srv.URL+"/telnyx"
+			req, _ := http.NewRequest("POST", f.URL()+"/v2/messages", strings.NewReader(`{"from":"+12015550100","to":"+12015550123","text":"route check qwrtz"}`))
+			req.Header.Set("Authorization", "Bearer "+fakeapi.TelnyxAPIKey)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("send: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			got, _ := Wait(ctx, h, "+12015550123", "qwrtz", testclock.Base(), 10*time.Millisecond)
+			if n := map[bool]int{true: 1}[got != nil]; n != tc.want {
+				t.Fatalf("got %+v, want %d arrivals", got, tc.want)
+			}
+			if got != nil && (got.From != "+12015550100" || !got.At.Equal(testclock.Base().Add(fakeapi.TwilioLatency))) {
+				t.Fatalf("arrival %+v", got)
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	_ "github.com/otpkit/otpkit/internal/lazygc"
 	_ "github.com/otpkit/otpkit/internal/termsafe"
 	_ "github.com/otpkit/otpkit/otp"
+	_ "github.com/otpkit/otpkit/probe"
 	_ "github.com/otpkit/otpkit/store"
 	_ "github.com/otpkit/otpkit/verifyapi"
 	_ "github.com/spf13/cobra"

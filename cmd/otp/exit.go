@@ -40,7 +40,8 @@ const exitCodesHelp = `Exit codes:
   7  store error: the store is damaged, busy or unreadable
   8  not delivered (send --wait): the provider reported a failed delivery, or
      cannot say whether it was delivered ("delivery": "unknown"), or no final
-     status came within --wait-timeout
+     status came within --wait-timeout; probe: a probe is not ok (not_arrived,
+     fake_dlr, altered, slow)
   9  refused by the abuse guard ([guard]): nothing was sent or counted
 
 Sending to several numbers exits with the worst outcome, in this order:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -61,17 +62,29 @@ func (s *scriptFakes) close() {
 //	                                   one whose "METHOD /path" matches each REGEXP, in order
 //	fake code NAME VAR [N]             put the code the last N (default 1) requests that
 //	                                   carried one carried into $VAR; fail if they differ
+//	fake port VAR                      put a free loopback port into $VAR (for a listener)
+//	fake sent NAME FILE                write the text of the last message NAME was asked to
+//	                                   send (its Body field) into FILE
 //
 // Each fake reads its own options, documented at its register call in
 // internal/fakeapi (e.g. twilio trial=NUMBER invalid=NUMBER
 // undeliverable=NUMBER:CODE); an option the fake does not read fails the
 // script.
+// Probe scripts use owned=NUMBER[:ROUTE] and smsurl=URL (twilio, telnyx):
+// see fakeapi.ParseRoute for the routes.
 func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: fake start|fail|requests|code NAME ...")
 	}
 	fakes := ts.Value(fakesKey{}).(*scriptFakes)
 	verb, name, rest := args[0], args[1], args[2:]
+	if verb == "port" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		ts.Setenv(name, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		ln.Close()
+		return
+	}
 	if verb == "start" {
 		if fakes.servers[name] != nil {
 			ts.Fatalf("fake %s is already running", name)
@@ -115,6 +128,20 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		if !ok {
 			ts.Fatalf("%s got the requests\n\t%s\nwant\n\t%s", name, strings.Join(got, "\n\t"), strings.Join(rest, "\n\t"))
 		}
+	case "sent":
+		if len(rest) != 1 {
+			ts.Fatalf("usage: fake sent NAME FILE")
+		}
+		reqs, text := f.Requests(), ""
+		for i := len(reqs) - 1; i >= 0 && text == ""; i-- {
+			if reqs[i].Method == "POST" {
+				text = reqs[i].Form.Get("Body")
+			}
+		}
+		if text == "" {
+			ts.Fatalf("%s was asked to send no text", name)
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(rest[0]), []byte(text+"\n"), 0o600))
 	case "code":
 		if len(rest) != 1 && len(rest) != 2 {
 			ts.Fatalf("usage: fake code NAME VAR [N]")
@@ -161,6 +188,9 @@ func startFake(ts *testscript.TestScript, name string, opts []string) fakeServer
 	f, err := fakeapi.Start(name, opts)
 	if err != nil {
 		ts.Fatalf("fake start: %v", err)
+	}
+	if name == "telnyx" {
+		ts.Setenv("TELNYX_WEBHOOK_KEY", fakeapi.TelnyxWebhookPublicKey) // checks its signed message.received events
 	}
 	return f
 }

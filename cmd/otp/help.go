@@ -136,5 +136,18 @@ tree documents every key.
 
 {{providers}}
 
+  [probe]                          otp probe: route checks that read back what arrived
+  template = "otpkit route check {{.Nonce}}"
+                                   must hold {{.Nonce}} and must not look like a code (no 4
+                                   digits, no "code", "OTP", "PIN"...): Twilio filters
+                                   those (error 30038)
+  receive = "twilio"               twilio (list the account's inbound Messages) or webhook
+                                   (listen for signed inbound webhooks)
+  listen = ""                      webhook: host:port, e.g. "127.0.0.1:8089"
+  public_url = ""                  webhook: the URL providers post to (default http://listen)
+  [probe.twilio]                   account_sid, auth_token, base_url: the receiving account;
+                                   default [delivery.twilio]'s
+  [probe.telnyx]                   public_key: base64 Ed25519 key of Telnyx's webhooks
+
 Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), OTP_REDIS_URL,
 and the provider secrets above, which override the file.`

@@ -58,6 +58,7 @@ console provider, which prints messages to stderr. See "otp help config".
 		newCancelCmd(a, g),
 		newUnlockCmd(a, g),
 		newServeCmd(a, g),
+		newProbeCmd(a, g),
 		newVersionCmd(a, g),
 		helpTopic("config", "The configuration file", configHelp()),
 		helpTopic("exit-codes", "What each exit code means", exitCodesHelp),

@@ -74,6 +74,24 @@ func (o *Options) Codes(key string) map[string]string {
 	return out
 }
 
+// routes returns the values given for key as NUMBER[:ROUTE] (owned numbers
+// and how messages reach them; the route defaults to honest).
+func (o *Options) routes(key string) (map[string]Route, error) {
+	out := map[string]Route{}
+	for _, v := range o.Strings(key) {
+		n, name, _ := strings.Cut(v, ":")
+		r := RouteHonest
+		if name != "" {
+			var err error
+			if r, err = ParseRoute(name); err != nil {
+				return nil, err
+			}
+		}
+		out[n] = r
+	}
+	return out, nil
+}
+
 // starters are the fakes [Start] knows, by provider name; each fake's file
 // registers its own with register.
 var starters = map[string]func(*Options) (Server, error){}

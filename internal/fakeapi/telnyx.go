@@ -46,6 +46,9 @@ type Telnyx struct {
 	// it is found: the API's lookups are eventually consistent.
 	Lag int
 	store
+	// TelnyxInbound is the account's own numbers and their inbound
+	// webhook (telnyx_inbound.go).
+	TelnyxInbound
 }
 
 // NewTelnyx starts a fake Telnyx API with the default credentials.
@@ -67,6 +70,11 @@ func init() {
 		f := NewTelnyx()
 		f.Verified, f.Invalid, f.Undeliverable = o.Strings("trial"), o.Strings("invalid"), o.Codes("undeliverable")
 		f.CallSIDs, f.Unconfirmed, f.Lag = o.Bool("callsids"), o.Strings("unconfirmed"), lag
+		owned, err := o.routes("owned")
+		if err != nil {
+			return nil, err
+		}
+		f.Owned, f.WebhookURL = owned, o.String("smsurl")
 		return f, nil
 	})
 }
@@ -169,6 +177,7 @@ func (f *Telnyx) sendMessage(w http.ResponseWriter, in map[string]any) {
 		}
 		m := &message{id: uuid(), to: to, from: from, body: text, kind: "sms"}
 		f.add(m)
+		f.arrive(m)
 		writeJSON(w, http.StatusOK, f.messageJSON(m, "queued", ""))
 	}
 }

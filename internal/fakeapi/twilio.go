@@ -43,6 +43,9 @@ type Twilio struct {
 	// the OpenAPI description's id patterns ([0-9a-fA-F]{32}) allow.
 	UpperIDs bool
 	store
+	// TwilioInbound is the account's own numbers and the Messages list
+	// (twilio_inbound.go).
+	TwilioInbound
 }
 
 // sid returns a new id with the prefix, in the configured letter case.
@@ -67,6 +70,11 @@ func init() {
 	register("twilio", func(o *Options) (Server, error) {
 		f := NewTwilio()
 		f.Verified, f.Invalid, f.Landlines, f.Undeliverable = o.Strings("trial"), o.Strings("invalid"), o.Strings("landline"), o.Codes("undeliverable")
+		owned, err := o.routes("owned")
+		if err != nil {
+			return nil, err
+		}
+		f.Owned, f.SMSURL = owned, o.String("smsurl")
 		return f, nil
 	})
 }
@@ -107,6 +115,10 @@ func (f *Twilio) handle(w http.ResponseWriter, r *http.Request, _ []byte) {
 		return
 	}
 	if m := twilioCreate.FindStringSubmatch(r.URL.Path); m != nil && m[1] == f.AccountSID {
+		if r.Method == http.MethodGet && m[2] == "Messages" {
+			f.listMessages(w, r)
+			return
+		}
 		if r.Method != http.MethodPost {
 			f.fail(w, http.StatusMethodNotAllowed, 20004, twilioErrors[20004])
 			return
@@ -161,7 +173,9 @@ func (f *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 		status := "queued"
 		if svc != "" {
 			status = "accepted"
+			from = f.Numbers[0] // the service's sender pool
 		}
+		f.record(m, from)
 		writeJSON(w, http.StatusCreated, f.messageJSON(m, status, nil))
 	}
 }
