@@ -126,8 +126,11 @@ func (r *Record) Issue(req IssueRequest) IssueResult {
 	r.Used = false
 	r.LockedUntil = time.Time{}
 	r.Sends = append(r.Sends, now)
-	if p.MaxSends > 0 && len(r.Sends) > p.MaxSends {
-		r.Sends = r.Sends[len(r.Sends)-p.MaxSends:]
+	// Only as many sends as a limit counts are kept: MaxSends, or without
+	// a cap the last one (for ResendAfter), so a record cannot grow with
+	// every send.
+	if keep := max(p.MaxSends, 1); len(r.Sends) > keep {
+		r.Sends = r.Sends[len(r.Sends)-keep:]
 	}
 	res.SentAt = now
 	res.SendsLeft = -1

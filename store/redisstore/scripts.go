@@ -155,9 +155,11 @@ if outcome ~= 0 then
 end
 h, x, u, l = hash, exp, 0, 0
 S[#S + 1] = now
-if maxSends > 0 and #S > maxSends then
+local keep = maxSends
+if keep < 1 then keep = 1 end
+if #S > keep then
   local t = {}
-  for j = #S - maxSends + 1, #S do t[#t + 1] = S[j] end
+  for j = #S - keep + 1, #S do t[#t + 1] = S[j] end
   S = t
 end
 local nextAt, left = 0, -1

@@ -195,3 +195,24 @@ func testUnlock(t *testing.T, h h) {
 	}
 	h.wantCheck(num1, "222222", base.Add(63*time.Second), policy, store.Approved, policy.MaxAttempts)
 }
+
+// testSendsBounded: without a cap on sends a record keeps only the last
+// send, so sending to one number again and again cannot grow it.
+func testSendsBounded(t *testing.T, h h) {
+	p := policy
+	p.MaxSends, p.ResendAfter = 0, time.Second
+	for i := range 50 {
+		h.mustIssue(num1, "123456", base.Add(time.Duration(i)*time.Second), p)
+	}
+	rec, _, err := h.s.Get(ctx, num1)
+	if err != nil || len(rec.Sends) != 1 {
+		t.Fatalf("after 50 sends without a cap the record holds %d sends (%v), want 1", len(rec.Sends), err)
+	}
+	h.mustIssue(num2, "123456", base, policy)
+	for i := 1; i < 5; i++ {
+		h.mustIssue(num2, "123456", base.Add(time.Duration(i)*policy.ResendAfter), policy)
+	}
+	if rec, _, _ := h.s.Get(ctx, num2); len(rec.Sends) != policy.MaxSends {
+		t.Fatalf("with a cap of %d the record holds %d sends", policy.MaxSends, len(rec.Sends))
+	}
+}

@@ -120,6 +120,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClockBackBoundedWaits", testClockBackBoundedWaits},
 		{"KeyFingerprint", testKeyFingerprint},
 		{"Unlock", testUnlock},
+		{"SendsBounded", testSendsBounded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
