@@ -159,7 +159,7 @@ func (c *specClient) do(req *http.Request) (int, map[string]any) {
 
 // specHandler is a Handler on a memory store with a test clock and the
 // default limits (a 30 s resend cooldown, 5 checks).
-func specHandler(t *testing.T) (http.Handler, *capture, *testclock.Clock) {
+func specHandler(t testing.TB) (http.Handler, *capture, *testclock.Clock) {
 	t.Helper()
 	clk := testclock.New()
 	snd := &capture{}
