@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
 	"github.com/otpkit/otpkit/store/memstore"
@@ -76,5 +77,40 @@ func TestMetrics(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(out)
+	}
+}
+
+// refusing is a provider that refuses every message.
+type refusing struct{}
+
+func (refusing) Send(context.Context, delivery.Message) (delivery.Receipt, error) {
+	return delivery.Receipt{}, &delivery.ProviderError{Provider: "bad", HTTPStatus: 400, Message: "refused"}
+}
+
+// TestMetricsDeliveries: a provider that fails before another accepts, and
+// a send every provider fails, count each provider's part.
+func TestMetricsDeliveries(t *testing.T) {
+	clk := testclock.New()
+	m := verifyapi.NewMetrics()
+	for _, routes := range [][]delivery.Route{
+		{{Provider: "bad", Sender: refusing{}}, {Provider: "good", Sender: &capture{}}},
+		{{Provider: "bad", Sender: refusing{}}},
+	} {
+		svc, err := otp.New(context.Background(), memstore.New(), delivery.NewFailover(routes...), otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.Send(context.Background(), to, delivery.SMS)
+		m.ObserveSend(res, err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`otp_serve_deliveries_total{outcome="failed",provider="bad"} 2`,
+		`otp_serve_deliveries_total{outcome="accepted",provider="capture"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want+"\n") {
+			t.Errorf("no %s in:\n%s", want, rec.Body)
+		}
 	}
 }
