@@ -29,6 +29,7 @@ type Config struct {
 	AuthToken  string       // the Basic-auth password
 	OTP        *otp.Service // issues and checks codes
 	Now        func() time.Time
+	Metrics    *Metrics // counts deliveries; nil: none (see NewHTTPHandler for the rest)
 }
 
 // Handler is an http.Handler answering the Verify v2 API.
@@ -218,6 +219,7 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 		return
 	}
 	res, err := h.cfg.OTP.Send(r.Context(), to, dch)
+	h.cfg.Metrics.ObserveSend(res, err)
 	var re *otp.RetryError
 	switch {
 	case errors.As(err, &re):

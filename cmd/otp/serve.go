@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -44,24 +47,58 @@ func (a *app) runServe(cmd *cobra.Command, g *globalFlags, addr string) error {
 		return err
 	}
 	defer e.close()
-	h, err := verifyapi.New(verifyapi.Config{AccountSID: sid, AuthToken: token, OTP: e.svc, Now: a.now})
+	m := verifyapi.NewMetrics()
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: sid, AuthToken: token, OTP: e.svc, Now: a.now, Metrics: m})
 	if err != nil {
 		return usageErrorf("serve: %v", err)
 	}
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+	srv := newHTTPServer(verifyapi.NewHTTPHandler(verifyapi.HTTPConfig{API: h, Store: e.store, Metrics: m, Logger: log}))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return serveUntil(ctx, srv, ln, shutdownGrace)
+}
+
+// shutdownGrace is how long in-flight requests get to finish after
+// SIGTERM or SIGINT.
+const shutdownGrace = 15 * time.Second
+
+// newHTTPServer returns the server otp serve runs h with: bounded reads,
+// writes, idle connections and headers.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
+// serveUntil serves on ln until ctx ends, then shuts srv down: the
+// listener closes at once (new connections are refused) and requests in
+// flight get up to grace to finish.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return err
+		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }
