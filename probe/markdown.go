@@ -29,7 +29,7 @@ func WriteMarkdown(w io.Writer, results []Result, s Summary) error {
 			mdCell(strings.TrimSpace(r.Route.Provider+" "+r.Route.Channel)), mdCell(r.MessageID), r.DLR, verdict, lat, mdCell(r.FromSeen))
 	}
 	fmt.Fprintf(&b, "\nSent %d, arrived %d", s.Sent, s.Arrived)
-	for _, v := range Verdicts {
+	for _, v := range AllVerdicts() {
 		if n := s.Verdicts[v]; n > 0 {
 			fmt.Fprintf(&b, ", %s %d", v, n)
 		}

@@ -20,7 +20,8 @@ import (
 	"time"
 )
 
-// DefaultTemplate is the probe text used when [probe] template is unset. It
+// DefaultTemplate is the probe text used when the configuration sets no
+// probe template. It
 // must not look like a one-time code: since February 2024 Twilio redacts
 // and fails inbound messages that look like OTPs (error 30038).
 const DefaultTemplate = "otpkit route check {{.Nonce}}"
@@ -124,7 +125,7 @@ type Verdict string
 
 // The verdicts, from best to worst.
 const (
-	OK         Verdict = "ok"
+	OK         Verdict = "ok"          // arrived intact, in time, from the sender sent
 	Slow       Verdict = "slow"        // arrived intact, later than the allowed latency
 	Altered    Verdict = "altered"     // arrived with another sender or text
 	NotArrived Verdict = "not_arrived" // nothing arrived, and the receipt did not say delivered
@@ -148,8 +149,8 @@ func (v Verdict) Meaning() string {
 	return string(v)
 }
 
-// Verdicts lists every verdict in report order.
-var Verdicts = []Verdict{OK, Slow, Altered, NotArrived, FakeDLR}
+// AllVerdicts returns every verdict in report order.
+func AllVerdicts() []Verdict { return []Verdict{OK, Slow, Altered, NotArrived, FakeDLR} }
 
 // DLR is what the sending provider's delivery receipt said.
 type DLR string

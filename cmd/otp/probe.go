@@ -342,7 +342,7 @@ func (p *probePrinter) summary(probes int, s probe.Summary, code int) {
 		noun = "probe"
 	}
 	var counts []string
-	for _, v := range probe.Verdicts {
+	for _, v := range probe.AllVerdicts() {
 		counts = append(counts, fmt.Sprintf("%s %d", v, s.Verdicts[v]))
 	}
 	line := fmt.Sprintf("otp: %d %s: %d sent, %d arrived; %s", probes, noun, s.Sent, s.Arrived, strings.Join(counts, ", "))
