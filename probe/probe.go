@@ -235,7 +235,7 @@ func (s Summary) OK() bool { return s.Sent > 0 && s.Verdicts[OK] == s.Sent }
 // the probes that arrived (nearest rank).
 func Summarize(results []Result) Summary {
 	s := Summary{Verdicts: map[Verdict]int{}}
-	for _, v := range Verdicts {
+	for _, v := range AllVerdicts() {
 		s.Verdicts[v] = 0
 	}
 	var lat []int64
