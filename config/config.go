@@ -67,6 +67,7 @@ type Config struct {
 	Store    StoreSection    `toml:"store"`
 	Phone    PhoneSection    `toml:"phone"`
 	Delivery DeliverySection `toml:"delivery"`
+	Serve    ServeSection    `toml:"serve"` // otp serve (serve.go)
 
 	// sections holds the providers' sections, by provider name, as decoded
 	// (see providers.go); a provider without a section is absent.
