@@ -18,6 +18,7 @@ type Store struct {
 	closed  bool
 	secret  []byte
 	keyFP   []byte
+	docs    map[docKey][]byte // store.DocStore (docs.go)
 }
 
 var (
@@ -128,6 +129,7 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.records = nil
+	s.docs = nil
 	return nil
 }
 
