@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/verifyapi"
 	"github.com/spf13/cobra"
 )
@@ -54,7 +55,11 @@ func (a *app) runServe(cmd *cobra.Command, g *globalFlags, addr string) error {
 		return err
 	}
 	defer e.close()
-	h, err := verifyapi.New(verifyapi.Config{AccountSID: ss.AccountSID, AuthToken: ss.AuthToken, OTP: e.svc, Now: a.now})
+	docs, ok := e.store.(store.DocStore)
+	if !ok {
+		return usageErrorf("serve: the %T store cannot keep services and verifications", e.store)
+	}
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: ss.AccountSID, AuthToken: ss.AuthToken, OTP: e.svc, Docs: docs, Now: a.now})
 	if err != nil {
 		return usageErrorf("serve: %v", err)
 	}
