@@ -27,11 +27,12 @@ const (
 type capture struct {
 	mu   sync.Mutex
 	last string
+	body string
 }
 
 func (c *capture) Send(_ context.Context, m delivery.Message) (delivery.Receipt, error) {
 	c.mu.Lock()
-	c.last = m.Code
+	c.last, c.body = m.Code, m.Body
 	c.mu.Unlock()
 	return delivery.Receipt{Provider: "capture", ID: "1"}, nil
 }
