@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,24 +15,21 @@ import (
 	"github.com/otpkit/otpkit/internal/redistest"
 	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/filestore"
 	"github.com/otpkit/otpkit/store/redisstore"
 	"github.com/otpkit/otpkit/verifyapi"
 )
 
 // twoServers starts two handlers, each with its own connection to one Redis
 // store (one prefix), as two otp serve processes would be.
-func twoServers(t *testing.T) ([2]string, *capture) {
+func twoServers(t *testing.T, open func() docStore) ([2]string, *capture) {
 	t.Helper()
-	redistest.Need(t)
-	prefix := redistest.Prefix(t)
 	clk := testclock.New()
 	snd := &capture{}
 	var urls [2]string
 	for i := range urls {
-		st, err := redisstore.Open(context.Background(), redisstore.Options{URL: redistest.URL(), Prefix: prefix})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := open()
 		t.Cleanup(func() { st.Close() })
 		svc, err := otp.New(context.Background(), st, snd, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
 		if err != nil {
@@ -98,7 +96,32 @@ func race(t *testing.T, urls [2]string, path string, form url.Values, n int) map
 // 5 are judged (4 answer "pending", the one that used the last try and all
 // later ones 429 60202).
 func TestTwoServersOneRedis(t *testing.T) {
-	urls, snd := twoServers(t)
+	redistest.Need(t)
+	prefix := redistest.Prefix(t)
+	testTwoServers(t, func() docStore {
+		st, err := redisstore.Open(context.Background(), redisstore.Options{URL: redistest.URL(), Prefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+// TestTwoServersOneFile: the same on one store file, opened per call as
+// otp serve does, so two processes on one machine share it.
+func TestTwoServersOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "otp.db")
+	testTwoServers(t, func() docStore { return filestore.NewPerCall(path, nil) })
+}
+
+// docStore is a store that keeps documents too.
+type docStore interface {
+	store.Store
+	store.DocStore
+}
+
+func testTwoServers(t *testing.T, open func() docStore) {
+	urls, snd := twoServers(t, open)
 	st, s := post(t, urls[0]+"/v2/Services", url.Values{"FriendlyName": {"Acme"}})
 	if st != 201 {
 		t.Fatalf("create service: %d %v", st, s)
