@@ -30,7 +30,10 @@ checks) with otpkit's codes, limits, store and providers, so apps using Twilio's
 switch by changing one base URL. Its settings are the [serve] section (see "otp help
 config"): the address, the account sid and auth token clients send as HTTP Basic
 credentials, and optional TLS files. Several otp serve processes on one store (Redis,
-or one file on one machine) are one service. It prints "otp serve: listening on ADDR"
+or one file on one machine) are one service: services and verifications are kept in
+the store. A new verification for a number with a pending one re-sends and answers the
+same verification, but with a NEW code (the store keeps only a hash of each code), which
+replaces the old one. It prints "otp serve: listening on ADDR"
 to stderr once it accepts connections, and stops on SIGTERM or SIGINT, letting
 requests in flight finish.`,
 		Args: cobra.NoArgs,
