@@ -67,6 +67,7 @@ type Config struct {
 	Delivery DeliverySection `toml:"delivery"`
 	Guard    GuardSection    `toml:"guard"`
 	Probe    ProbeSection    `toml:"probe"` // otp probe; see probe.go
+	Serve    ServeSection    `toml:"serve"` // otp serve (serve.go)
 
 	// sections holds the providers' sections, by provider name, as decoded
 	// (see providers.go); a provider without a section is absent.

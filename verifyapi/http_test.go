@@ -113,7 +113,7 @@ func TestHardening(t *testing.T) {
 	resp, b = send(t, "POST", create, "application/x-www-form-urlencoded", io.MultiReader(strings.NewReader(mb)), -1)
 	wantError(t, schema, resp, b, 413, 20413)
 	// Just under the limit is still a form.
-	ok := "FriendlyName=" + strings.Repeat("a", verifyapi.MaxBody-len("FriendlyName="))
+	ok := "FriendlyName=Acme&FriendlyName=" + strings.Repeat("a", verifyapi.MaxBody-len("FriendlyName=Acme&FriendlyName="))
 	resp, b = send(t, "POST", create, "application/x-www-form-urlencoded", strings.NewReader(ok), int64(len(ok)))
 	if resp.StatusCode != 201 {
 		t.Errorf("a body of exactly MaxBody: %d %s", resp.StatusCode, b)

@@ -28,7 +28,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := verifyapi.NewMetrics()
-	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Now: clk.Now, Metrics: m})
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: st, Now: clk.Now, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}

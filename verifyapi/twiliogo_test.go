@@ -86,12 +86,13 @@ func otherCode(c string) string {
 func TestTwilioGoStory(t *testing.T) {
 	clk := testclock.New()
 	box := filepath.Join(t.TempDir(), "outbox.jsonl")
-	svc, err := otp.New(context.Background(), memstore.New(), outbox.New(box, clk.Now),
+	st := memstore.New()
+	svc, err := otp.New(context.Background(), st, outbox.New(box, clk.Now),
 		otp.Options{Secret: []byte("twilio-go-story-secret-0123"), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := verifyapi.New(verifyapi.Config{AccountSID: sdkAccount, AuthToken: sdkToken, OTP: svc, Now: clk.Now})
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: sdkAccount, AuthToken: sdkToken, OTP: svc, Docs: st, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,11 +27,12 @@ const (
 type capture struct {
 	mu   sync.Mutex
 	last string
+	body string
 }
 
 func (c *capture) Send(_ context.Context, m delivery.Message) (delivery.Receipt, error) {
 	c.mu.Lock()
-	c.last = m.Code
+	c.last, c.body = m.Code, m.Body
 	c.mu.Unlock()
 	return delivery.Receipt{Provider: "capture", ID: "1"}, nil
 }
@@ -48,11 +49,12 @@ func setup(t *testing.T) (*verify.ApiService, *capture) {
 	t.Helper()
 	clk := testclock.New()
 	snd := &capture{}
-	svc, err := otp.New(context.Background(), memstore.New(), snd, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1})
+	st := memstore.New()
+	svc, err := otp.New(context.Background(), st, snd, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Now: clk.Now})
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: st, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +142,9 @@ func TestStory(t *testing.T) {
 // TestAuth: a wrong token answers 401 with code 20003.
 func TestAuth(t *testing.T) {
 	clk := testclock.New()
-	svc, _ := otp.New(context.Background(), memstore.New(), &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
-	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Now: clk.Now})
+	st := memstore.New()
+	svc, _ := otp.New(context.Background(), st, &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: st, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +157,7 @@ func TestAuth(t *testing.T) {
 			t.Errorf("password %q: %d %s", pw, rec.Code, rec.Body)
 		}
 	}
-	if _, err := verifyapi.New(verifyapi.Config{AccountSID: "AC123", AuthToken: token, OTP: svc}); err == nil {
+	if _, err := verifyapi.New(verifyapi.Config{AccountSID: "AC123", AuthToken: token, OTP: svc, Docs: st}); err == nil {
 		t.Error("a short account sid was accepted")
 	}
 }

@@ -66,7 +66,7 @@ func missingClient(t *testing.T, what string, err error) {
 // runStory starts otp serve and runs prog script BASE_URL OUTBOX against it,
 // with the SDKs' own credential variables set to the server's pair.
 func runStory(t *testing.T, env []string, prog, script string) {
-	base, box := startServe(t)
+	base, box := startServeProcess(t)
 	cmd := exec.Command(prog, script, base, box)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Env = append(cmd.Env, "TWILIO_ACCOUNT_SID="+clientsAccount, "TWILIO_AUTH_TOKEN="+clientsToken,
@@ -82,11 +82,11 @@ func runStory(t *testing.T, env []string, prog, script string) {
 	}
 }
 
-// startServe runs `otp serve` (this test binary, as in the scripts, on the
+// startServeProcess runs `otp serve` (this test binary, as in the scripts, on the
 // test clock) with a file store and the outbox provider on a free loopback
 // port, waits for /healthz, and stops it with SIGINT at the end of the test.
 // It returns the base URL and the outbox path.
-func startServe(t *testing.T) (string, string) {
+func startServeProcess(t *testing.T) (string, string) {
 	t.Helper()
 	otpBin, err := exec.LookPath("otp")
 	if err != nil {

@@ -116,6 +116,13 @@ tree documents every key.
   [phone]
   default_region = ""              e.g. "US": lets numbers without +country code in
 
+  [serve]                          otp serve, the Twilio Verify v2-compatible API
+  addr = "127.0.0.1:8080"          where it listens; $OTP_SERVE_ADDR, --addr override
+  account_sid = ""                 AC + 32 hex, the HTTP Basic user; $OTP_SERVE_ACCOUNT_SID
+  auth_token = ""                  the HTTP Basic password; $OTP_SERVE_AUTH_TOKEN
+  tls_cert = ""                    PEM certificate and key files: both set for HTTPS
+  tls_key = ""
+
   [delivery]
   provider = "console"             console (prints to stderr), outbox (JSON Lines file),
                                    {{remote}}
@@ -150,4 +157,5 @@ tree documents every key.
   [probe.telnyx]                   public_key: base64 Ed25519 key of Telnyx's webhooks
 
 Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), OTP_REDIS_URL,
-and the provider secrets above, which override the file.`
+OTP_SERVE_ADDR, OTP_SERVE_ACCOUNT_SID, OTP_SERVE_AUTH_TOKEN, and the provider secrets
+above, which override the file.`

@@ -19,6 +19,7 @@ type Store struct {
 	secret  []byte
 	keyFP   []byte
 	guard   map[string]store.GuardEntry // the abuse guard's entries (guard.go)
+	docs    map[docKey][]byte           // store.DocStore (docs.go)
 }
 
 var (
@@ -125,6 +126,7 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.records = nil
+	s.docs = nil
 	return nil
 }
 

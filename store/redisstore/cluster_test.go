@@ -129,6 +129,16 @@ func TestCluster(t *testing.T) {
 		}
 		return s
 	})
+	t.Run("Docs", func(t *testing.T) {
+		storetest.RunDocs(t, func(t *testing.T) store.Store {
+			n++
+			s, err := Open(ctx, Options{Client: c, Prefix: fmt.Sprintf("otp%d:", n), AutoPipeline: n%2 == 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
 
 	t.Run("PurgeAllMasters", func(t *testing.T) {
 		s, err := Open(ctx, Options{Client: c, Prefix: "purge:"})

@@ -1,0 +1,439 @@
+package verifyapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpkit/otpkit/internal/testclock"
+	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store/memstore"
+	"github.com/otpkit/otpkit/verifyapi"
+)
+
+// env is a handler on a memory store, driven by plain HTTP requests.
+type env struct {
+	t   *testing.T
+	h   http.Handler
+	clk *testclock.Clock
+	snd *capture
+}
+
+func newEnv(t *testing.T, opts otp.Options) *env {
+	t.Helper()
+	clk := testclock.New()
+	snd := &capture{}
+	st := memstore.New()
+	opts.Secret, opts.Now = []byte("0123456789abcdef0123"), clk.Now
+	svc, err := otp.New(context.Background(), st, snd, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: st, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t, h, clk, snd}
+}
+
+// do sends a request (form for POST) and decodes the JSON answer.
+func (e *env) do(method, path string, form url.Values) (int, map[string]any, http.Header) {
+	e.t.Helper()
+	var body *strings.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	} else {
+		body = strings.NewReader("")
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.SetBasicAuth(acct, token)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	var out map[string]any
+	if rec.Body.Len() > 0 {
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			e.t.Fatalf("%s %s: answer is not JSON: %q", method, path, rec.Body)
+		}
+	}
+	return rec.Code, out, rec.Header()
+}
+
+func (e *env) service(form url.Values) string {
+	e.t.Helper()
+	st, out, _ := e.do("POST", "/v2/Services", form)
+	if st != 201 {
+		e.t.Fatalf("create service: %d %v", st, out)
+	}
+	return out["sid"].(string)
+}
+
+func (e *env) send(svc, to string) (int, map[string]any, http.Header) {
+	e.t.Helper()
+	return e.do("POST", "/v2/Services/"+svc+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}})
+}
+
+func errCode(out map[string]any) float64 {
+	if c, ok := out["code"].(float64); ok {
+		return c
+	}
+	return -1
+}
+
+func TestServices(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	tests := []struct {
+		name   string
+		form   url.Values
+		status int
+		code   float64
+		param  string
+	}{
+		{"name only", url.Values{"FriendlyName": {"Acme"}}, 201, -1, ""},
+		{"code length", url.Values{"FriendlyName": {"Acme"}, "CodeLength": {"8"}}, 201, -1, ""},
+		{"no name", url.Values{"CodeLength": {"6"}}, 400, 60200, "FriendlyName"},
+		{"short code", url.Values{"FriendlyName": {"Acme"}, "CodeLength": {"3"}}, 400, 60200, "CodeLength"},
+		{"long code", url.Values{"FriendlyName": {"Acme"}, "CodeLength": {"11"}}, 400, 60200, "CodeLength"},
+		{"totp", url.Values{"FriendlyName": {"Acme"}, "Totp.Issuer": {"x"}}, 400, 60200, "Totp.Issuer"},
+		{"custom code", url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}}, 400, 60200, "CustomCodeEnabled"},
+		{"a false flag is fine", url.Values{"FriendlyName": {"Acme"}, "Psd2Enabled": {"false"}}, 201, -1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, out, _ := e.do("POST", "/v2/Services", tt.form)
+			if st != tt.status || errCode(out) != tt.code {
+				t.Fatalf("%d %v, want %d code %v", st, out, tt.status, tt.code)
+			}
+			if tt.param != "" && !strings.Contains(out["message"].(string), tt.param) {
+				t.Fatalf("message %q does not name %s", out["message"], tt.param)
+			}
+			if st == 201 {
+				sid := out["sid"].(string)
+				if !verifyapi.ValidSid("VA", sid) || out["account_sid"] != acct || out["url"] != "http://example.com/v2/Services/"+sid ||
+					out["date_created"] != testclock.Base().UTC().Format(time.RFC3339) {
+					t.Fatalf("answer %v", out)
+				}
+				want := tt.form.Get("CodeLength")
+				if want == "" {
+					want = "6"
+				}
+				if got, _ := json.Marshal(out["code_length"]); string(got) != want {
+					t.Fatalf("code_length %s, want %s", got, want)
+				}
+			}
+		})
+	}
+
+	sid := e.service(url.Values{"FriendlyName": {"Before"}})
+	t.Run("fetch", func(t *testing.T) {
+		st, out, _ := e.do("GET", "/v2/Services/"+sid, nil)
+		if st != 200 || out["friendly_name"] != "Before" {
+			t.Fatalf("%d %v", st, out)
+		}
+		for _, bad := range []string{"VA" + strings.Repeat("0", 32), "nope"} {
+			if st, out, _ := e.do("GET", "/v2/Services/"+bad, nil); st != 404 || errCode(out) != 20404 {
+				t.Fatalf("fetch %s: %d %v", bad, st, out)
+			}
+		}
+	})
+	t.Run("update", func(t *testing.T) {
+		e.clk.Advance(time.Minute)
+		st, out, _ := e.do("POST", "/v2/Services/"+sid, url.Values{"FriendlyName": {"After"}, "CodeLength": {"4"}})
+		if st != 200 || out["friendly_name"] != "After" || out["code_length"] != 4.0 || out["date_updated"] == out["date_created"] {
+			t.Fatalf("%d %v", st, out)
+		}
+		if st, out, _ := e.do("POST", "/v2/Services/"+sid, url.Values{"CodeLength": {"12"}}); st != 400 || errCode(out) != 60200 {
+			t.Fatalf("bad update: %d %v", st, out)
+		}
+		if _, out, _ := e.do("GET", "/v2/Services/"+sid, nil); out["code_length"] != 4.0 {
+			t.Fatalf("a refused update changed the service: %v", out)
+		}
+		// The service's settings apply to its verifications.
+		if st, out, _ := e.send(sid, to); st != 201 {
+			t.Fatalf("send: %d %v", st, out)
+		}
+		if len(e.snd.last) != 4 || !strings.Contains(e.snd.body, "After") {
+			t.Fatalf("sent code %q in %q, want 4 digits from After", e.snd.last, e.snd.body)
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		sid := e.service(url.Values{"FriendlyName": {"Gone"}})
+		if st, out, _ := e.do("DELETE", "/v2/Services/"+sid, nil); st != 204 || out != nil {
+			t.Fatalf("delete: %d %v", st, out)
+		}
+		if st, _, _ := e.do("GET", "/v2/Services/"+sid, nil); st != 404 {
+			t.Fatalf("fetch after delete: %d", st)
+		}
+		if st, out, _ := e.do("DELETE", "/v2/Services/"+sid, nil); st != 404 || errCode(out) != 20404 {
+			t.Fatalf("second delete: %d %v", st, out)
+		}
+		if st, _, _ := e.send(sid, to); st != 404 {
+			t.Fatalf("send on a deleted service: %d", st)
+		}
+	})
+}
+
+func TestListServices(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	made := map[string]bool{}
+	for range 7 {
+		made[e.service(url.Values{"FriendlyName": {"S"}})] = true
+	}
+	seen := map[string]bool{}
+	next := "/v2/Services?PageSize=3"
+	for page := 0; next != ""; page++ {
+		st, out, _ := e.do("GET", strings.TrimPrefix(next, "http://example.com"), nil)
+		if st != 200 {
+			t.Fatalf("page %d: %d %v", page, st, out)
+		}
+		meta := out["meta"].(map[string]any)
+		if meta["key"] != "services" || meta["page"] != float64(page) || meta["page_size"] != 3.0 ||
+			meta["first_page_url"] != "http://example.com/v2/Services?Page=0&PageSize=3" {
+			t.Fatalf("page %d meta %v", page, meta)
+		}
+		if (page == 0) != (meta["previous_page_url"] == nil) {
+			t.Fatalf("page %d previous_page_url %v", page, meta["previous_page_url"])
+		}
+		for _, s := range out["services"].([]any) {
+			seen[s.(map[string]any)["sid"].(string)] = true
+		}
+		want := 3
+		if page == 2 {
+			want = 1
+		}
+		if n := len(out["services"].([]any)); n != want {
+			t.Fatalf("page %d has %d services, want %d", page, n, want)
+		}
+		next, _ = meta["next_page_url"].(string)
+		if page > 2 {
+			t.Fatal("more than 3 pages")
+		}
+	}
+	if len(seen) != len(made) {
+		t.Fatalf("listed %d services, made %d", len(seen), len(made))
+	}
+	// Page without a token: the same third page.
+	if _, out, _ := e.do("GET", "/v2/Services?PageSize=3&Page=2", nil); len(out["services"].([]any)) != 1 {
+		t.Fatalf("Page=2: %v", out)
+	}
+	for _, q := range []string{"PageSize=0", "PageSize=1001", "Page=-1", "PageToken=xyz"} {
+		if st, out, _ := e.do("GET", "/v2/Services?"+q, nil); st != 400 || errCode(out) != 60200 {
+			t.Errorf("%s: %d %v", q, st, out)
+		}
+	}
+}
+
+func TestVerifications(t *testing.T) {
+	e := newEnv(t, otp.Options{ResendAfter: -1})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	st, v, _ := e.send(svc, to)
+	if st != 201 || v["status"] != "pending" || v["to"] != to || v["channel"] != "sms" || v["valid"] != false ||
+		v["service_sid"] != svc || v["url"] != "http://example.com/v2/Services/"+svc+"/Verifications/"+v["sid"].(string) {
+		t.Fatalf("create: %d %v", st, v)
+	}
+	first := e.snd.last
+	// A re-send: the same verification, a second attempt, a new code.
+	e.clk.Advance(time.Second)
+	st, again, _ := e.send(svc, "+1 201 555 0123")
+	if st != 201 || again["sid"] != v["sid"] || len(again["send_code_attempts"].([]any)) != 2 {
+		t.Fatalf("re-send: %d %v", st, again)
+	}
+	att := again["send_code_attempts"].([]any)[1].(map[string]any)
+	if !verifyapi.ValidSid("VL", att["attempt_sid"].(string)) || att["channel"] != "sms" || att["time"] != testclock.Base().Add(time.Second).UTC().Format(time.RFC3339) {
+		t.Fatalf("attempt %v", att)
+	}
+	if e.snd.last == first && e.snd.last != "" {
+		t.Logf("the re-send drew the same code by chance")
+	}
+	check := func(form url.Values) (int, map[string]any) {
+		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/VerificationCheck", form)
+		return st, out
+	}
+	if st, out := check(url.Values{"To": {to}, "Code": {first}}); first != e.snd.last && (st != 200 || out["status"] != "pending" || out["valid"] != false) {
+		t.Fatalf("the replaced code: %d %v", st, out)
+	}
+	tests := []struct {
+		name   string
+		form   url.Values
+		status int
+		code   float64
+		param  string
+	}{
+		{"no code", url.Values{"To": {to}}, 400, 60200, "Code"},
+		{"no to", url.Values{"Code": {"123456"}}, 400, 60200, "To"},
+		{"bad to", url.Values{"To": {"+1 999"}, "Code": {"123456"}}, 400, 60200, "To"},
+		{"bad sid", url.Values{"VerificationSid": {"VE12"}, "Code": {"123456"}}, 400, 60200, "VerificationSid"},
+		{"unknown sid", url.Values{"VerificationSid": {"VE" + strings.Repeat("a", 32)}, "Code": {"123456"}}, 404, 20404, ""},
+		{"no verification for To", url.Values{"To": {"+12015550199"}, "Code": {"123456"}}, 404, 20404, ""},
+		{"letters", url.Values{"To": {to}, "Code": {"abc"}}, 400, 60200, "Code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, out := check(tt.form)
+			if st != tt.status || errCode(out) != tt.code || tt.param != "" && !strings.Contains(out["message"].(string), tt.param) {
+				t.Fatalf("%d %v, want %d %v naming %q", st, out, tt.status, tt.code, tt.param)
+			}
+		})
+	}
+	st, out := check(url.Values{"VerificationSid": {v["sid"].(string)}, "Code": {e.snd.last}})
+	if st != 200 || out["status"] != "approved" || out["valid"] != true || out["sid"] != v["sid"] {
+		t.Fatalf("right code: %d %v", st, out)
+	}
+	if st, out := check(url.Values{"To": {to}, "Code": {e.snd.last}}); st != 404 || errCode(out) != 20404 {
+		t.Fatalf("approved again: %d %v", st, out)
+	}
+	path := "/v2/Services/" + svc + "/Verifications/" + v["sid"].(string)
+	if st, out, _ := e.do("GET", path, nil); st != 200 || out["status"] != "approved" || out["valid"] != true {
+		t.Fatalf("fetch approved: %d %v", st, out)
+	}
+	if st, out, _ := e.do("POST", path, url.Values{"Status": {"canceled"}}); st != 404 || errCode(out) != 20404 {
+		t.Fatalf("cancel an approved one: %d %v", st, out)
+	}
+
+	// A new send after approval is a new verification; cancel it.
+	_, v2, _ := e.send(svc, to)
+	if v2["sid"] == v["sid"] {
+		t.Fatal("a send after approval reused the approved verification")
+	}
+	path2 := "/v2/Services/" + svc + "/Verifications/" + v2["sid"].(string)
+	for _, tt := range []struct {
+		form   url.Values
+		status int
+		want   string
+	}{
+		{url.Values{"Status": {"pending"}}, 400, ""},
+		{url.Values{"Status": {"canceled"}}, 200, "canceled"},
+		{url.Values{"Status": {"approved"}}, 404, ""},
+	} {
+		st, out, _ := e.do("POST", path2, tt.form)
+		if st != tt.status || tt.want != "" && out["status"] != tt.want {
+			t.Fatalf("update %v: %d %v", tt.form, st, out)
+		}
+	}
+	if st, out := check(url.Values{"To": {to}, "Code": {e.snd.last}}); st != 404 || errCode(out) != 20404 {
+		t.Fatalf("check a canceled one: %d %v", st, out)
+	}
+	if st, _, _ := e.do("GET", "/v2/Services/"+svc+"/Verifications/VE"+strings.Repeat("b", 32), nil); st != 404 {
+		t.Fatalf("fetch unknown: %d", st)
+	}
+	// Another service does not see this one's verifications.
+	other := e.service(url.Values{"FriendlyName": {"Other"}})
+	if st, _, _ := e.do("GET", "/v2/Services/"+other+"/Verifications/"+v2["sid"].(string), nil); st != 404 {
+		t.Fatalf("fetch from another service: %d", st)
+	}
+}
+
+func TestCreateErrors(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	for _, tt := range []struct {
+		form  url.Values
+		param string
+	}{
+		{url.Values{"To": {to}}, "Channel"},
+		{url.Values{"To": {to}, "Channel": {"email"}}, "Channel"},
+		{url.Values{"To": {to}, "Channel": {"whatsapp"}}, "Channel"},
+		{url.Values{"To": {"12"}, "Channel": {"sms"}}, "To"},
+		{url.Values{"Channel": {"sms"}}, "To"},
+		{url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"1234"}}, "CustomCode"},
+	} {
+		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", tt.form)
+		if st != 400 || errCode(out) != 60200 || !strings.Contains(out["message"].(string), tt.param) {
+			t.Errorf("%v: %d %v, want 400 60200 naming %s", tt.form, st, out, tt.param)
+		}
+	}
+}
+
+// TestSendLimits: otpkit's cooldown answers 429 20429, the send cap
+// 429 60203, both with Retry-After.
+func TestSendLimits(t *testing.T) {
+	e := newEnv(t, otp.Options{ResendAfter: 30 * time.Second, MaxSends: 2, SendWindow: time.Hour})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	if st, _, _ := e.send(svc, to); st != 201 {
+		t.Fatal(st)
+	}
+	e.clk.Advance(10 * time.Second)
+	st, out, hdr := e.send(svc, to)
+	if st != 429 || errCode(out) != 20429 || hdr.Get("Retry-After") != "20" {
+		t.Fatalf("within the cooldown: %d %v Retry-After %q", st, out, hdr.Get("Retry-After"))
+	}
+	e.clk.Advance(30 * time.Second)
+	if st, _, _ := e.send(svc, to); st != 201 {
+		t.Fatal(st)
+	}
+	e.clk.Advance(time.Minute)
+	st, out, hdr = e.send(svc, to)
+	if st != 429 || errCode(out) != 60203 || hdr.Get("Retry-After") == "" {
+		t.Fatalf("over the cap: %d %v Retry-After %q", st, out, hdr.Get("Retry-After"))
+	}
+}
+
+// TestMaxAttempts: the 5th wrong check answers 429 60202 and the
+// verification is max_attempts_reached; later checks answer 404.
+func TestMaxAttempts(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	_, v, _ := e.send(svc, to)
+	wrong := "000000"
+	if e.snd.last == wrong {
+		wrong = "111111"
+	}
+	for i := 1; i <= 5; i++ {
+		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/VerificationCheck", url.Values{"To": {to}, "Code": {wrong}})
+		switch {
+		case i < 5 && (st != 200 || out["status"] != "pending" || out["valid"] != false):
+			t.Fatalf("wrong check %d: %d %v", i, st, out)
+		case i == 5 && (st != 429 || errCode(out) != 60202):
+			t.Fatalf("5th wrong check: %d %v", st, out)
+		}
+	}
+	if _, out, _ := e.do("GET", "/v2/Services/"+svc+"/Verifications/"+v["sid"].(string), nil); out["status"] != "max_attempts_reached" {
+		t.Fatalf("after 5 wrong checks: %v", out)
+	}
+	if st, out, _ := e.do("POST", "/v2/Services/"+svc+"/VerificationCheck", url.Values{"To": {to}, "Code": {e.snd.last}}); st != 404 || errCode(out) != 20404 {
+		t.Fatalf("the right code after: %d %v", st, out)
+	}
+}
+
+// TestExpiry: a verification whose code expired reads expired and checks 404.
+func TestExpiry(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	_, v, _ := e.send(svc, to)
+	e.clk.Advance(otp.DefaultTTL + time.Second)
+	if st, out, _ := e.do("POST", "/v2/Services/"+svc+"/VerificationCheck", url.Values{"To": {to}, "Code": {e.snd.last}}); st != 404 || errCode(out) != 20404 {
+		t.Fatalf("check after expiry: %d %v", st, out)
+	}
+	if _, out, _ := e.do("GET", "/v2/Services/"+svc+"/Verifications/"+v["sid"].(string), nil); out["status"] != "expired" {
+		t.Fatalf("fetch after expiry: %v", out)
+	}
+	// A new send is a new verification.
+	if _, v2, _ := e.send(svc, to); v2["sid"] == v["sid"] || v2["status"] != "pending" {
+		t.Fatalf("send after expiry: %v", v2)
+	}
+}
+
+// TestGuardBlocks: the library's abuse guard is on behind the API: a
+// premium-rate number (refused by default) and a prefix over its limit
+// answer Twilio's Fraud Guard error, 403 60410, and nothing is sent.
+func TestGuardBlocks(t *testing.T) {
+	e := newEnv(t, otp.Options{Guard: otp.GuardOptions{PrefixMaxSends: 1}})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	if st, out, _ := e.send(svc, "+19002345678"); st != 403 || errCode(out) != 60410 {
+		t.Fatalf("premium-rate number: %d %v, want 403 60410", st, out)
+	}
+	if st, out, _ := e.send(svc, "+12015550101"); st != 201 {
+		t.Fatalf("first send: %d %v", st, out)
+	}
+	st, out, hdr := e.send(svc, "+12015550102")
+	if st != 403 || errCode(out) != 60410 || hdr.Get("Retry-After") == "" {
+		t.Fatalf("over the prefix limit: %d %v (Retry-After %q), want 403 60410 with Retry-After", st, out, hdr.Get("Retry-After"))
+	}
+}
