@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpkit/otpkit/delivery/plivo"
 	"github.com/otpkit/otpkit/delivery/twilio"
 	"github.com/otpkit/otpkit/probe"
 )
@@ -22,6 +23,13 @@ type ProbeSection struct {
 	PublicURL string             `toml:"public_url"` // webhook: the URL the providers post to, as they sign it
 	Twilio    ProbeTwilioSection `toml:"twilio"`
 	Telnyx    ProbeTelnyxSection `toml:"telnyx"`
+	Plivo     ProbePlivoSection  `toml:"plivo"`
+}
+
+// ProbePlivoSection is [probe.plivo]: the auth token that checks Plivo's
+// signed message webhooks (default [delivery.plivo]'s).
+type ProbePlivoSection struct {
+	AuthToken string `toml:"auth_token"`
 }
 
 // ProbeTwilioSection is [probe.twilio]: the account whose numbers receive
@@ -56,6 +64,7 @@ type Probe struct {
 	// prefix the providers post to (default "http://" + Listen).
 	Listen, PublicURL string
 	TelnyxPublicKey   ed25519.PublicKey // nil: Telnyx webhooks are refused
+	PlivoAuthToken    string            // "": Plivo webhooks are refused
 }
 
 // ProbeSettings checks the [probe] section and fills in its defaults: credentials
@@ -111,8 +120,16 @@ func (c *Config) ProbeSettings(env Env) (Probe, error) {
 			}
 			p.TelnyxPublicKey = raw
 		}
-		if p.Twilio.AuthToken == "" && p.TelnyxPublicKey == nil {
-			return p, fmt.Errorf("%w: [probe] receive = \"webhook\" needs a key to check signatures: [probe.twilio] auth_token (or [delivery.twilio]'s) or [probe.telnyx] public_key", ErrConfig)
+		p.PlivoAuthToken = s.Plivo.AuthToken
+		if p.PlivoAuthToken == "" {
+			pc, err := c.ProviderConfig(plivo.Name, env)
+			if err != nil {
+				return p, err
+			}
+			p.PlivoAuthToken = pc.(*plivo.Config).AuthToken
+		}
+		if p.Twilio.AuthToken == "" && p.TelnyxPublicKey == nil && p.PlivoAuthToken == "" {
+			return p, fmt.Errorf("%w: [probe] receive = \"webhook\" needs a key to check signatures: [probe.twilio] auth_token (or [delivery.twilio]'s), [probe.telnyx] public_key or [probe.plivo] auth_token (or [delivery.plivo]'s)", ErrConfig)
 		}
 	default:
 		return p, fmt.Errorf("%w: [probe] receive %q is not known (want twilio or webhook)", ErrConfig, p.Receive)
@@ -122,7 +139,7 @@ func (c *Config) ProbeSettings(env Env) (Probe, error) {
 
 // WebhookReceiver returns the listener's handler for receive = "webhook".
 func (p Probe) WebhookReceiver(now func() time.Time) *probe.WebhookReceiver {
-	return &probe.WebhookReceiver{PublicURL: p.PublicURL, TwilioAuthToken: p.Twilio.AuthToken, TelnyxPublicKey: p.TelnyxPublicKey, Now: now}
+	return &probe.WebhookReceiver{PublicURL: p.PublicURL, TwilioAuthToken: p.Twilio.AuthToken, TelnyxPublicKey: p.TelnyxPublicKey, PlivoAuthToken: p.PlivoAuthToken, Now: now}
 }
 
 // ProbeSender returns the sender a provider's probes should arrive from:

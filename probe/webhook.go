@@ -14,7 +14,9 @@ import (
 // WebhookReceiver is an http.Handler for the providers' inbound-message
 // webhooks and a [Receiver] of what they brought. POST /twilio takes
 // Twilio's form posts (X-Twilio-Signature); POST /telnyx takes Telnyx's
-// message.received JSON (telnyx-signature-ed25519, telnyx-timestamp).
+// message.received JSON (telnyx-signature-ed25519, telnyx-timestamp);
+// POST /plivo takes Plivo's message form posts (X-Plivo-Signature-V3 and
+// its nonce).
 // Requests with a bad signature are answered 403 and dropped.
 type WebhookReceiver struct {
 	// PublicURL is the URL prefix the provider posts to, as it signs it
@@ -22,6 +24,7 @@ type WebhookReceiver struct {
 	PublicURL       string
 	TwilioAuthToken string
 	TelnyxPublicKey ed25519.PublicKey
+	PlivoAuthToken  string
 	Now             func() time.Time // the clock for arrivals and Telnyx timestamps
 
 	mu   sync.Mutex
@@ -48,6 +51,20 @@ func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m = Inbound{ID: r.PostForm.Get("MessageSid"), From: r.PostForm.Get("From"), To: r.PostForm.Get("To"), Body: r.PostForm.Get("Body"), At: h.Now()}
+	case "/plivo":
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if r.ParseForm() != nil || VerifyPlivo(h.PlivoAuthToken, h.PublicURL+r.URL.RequestURI(), r.Header.Get("X-Plivo-Signature-V3-Nonce"), r.PostForm, r.Header.Get("X-Plivo-Signature-V3")) != nil {
+			http.Error(w, "bad signature", http.StatusForbidden)
+			return
+		}
+		// Plivo writes numbers without their "+".
+		plus := func(n string) string {
+			if n != "" && n[0] != '+' {
+				return "+" + n
+			}
+			return n
+		}
+		m = Inbound{ID: r.PostForm.Get("MessageUUID"), From: plus(r.PostForm.Get("From")), To: plus(r.PostForm.Get("To")), Body: r.PostForm.Get("Text"), At: h.Now()}
 	case "/telnyx":
 		if VerifyTelnyx(h.TelnyxPublicKey, r.Header.Get("telnyx-timestamp"), r.Header.Get("telnyx-signature-ed25519"), body, h.Now(), 5*time.Minute) != nil {
 			http.Error(w, "bad signature", http.StatusForbidden)

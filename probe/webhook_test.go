@@ -97,3 +97,35 @@ func TestWebhookReceiverTelnyxFake(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookReceiverPlivo: Plivo's message webhook (a form with From, To,
+// Text and MessageUUID, numbers without "+"), signed with
+// X-Plivo-Signature-V3 over the URL, the form and the nonce.
+func TestWebhookReceiverPlivo(t *testing.T) {
+	clk := testclock.New()
+	h := &WebhookReceiver{PublicURL: "https://probe.example", PlivoAuthToken: "plivo-token", Now: clk.Now}
+	form := url.Values{"MessageUUID": {"5b40a428-bfc7-4daf-9d06-726c558bf3b8"}, "From": {"12015550100"}, "To": {"12015550125"}, "Text": {"otpkit route check nplv"}, "Type": {"sms"}}
+	post := func(nonce, sig string) int {
+		req := httptest.NewRequest(http.MethodPost, "/plivo", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Plivo-Signature-V3-Nonce", nonce)
+		req.Header.Set("X-Plivo-Signature-V3", sig)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	sig, err := PlivoSignature("plivo-token", "https://probe.example/plivo", "12345", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := post("54321", sig); c != http.StatusForbidden {
+		t.Fatalf("another nonce: %d, want 403", c)
+	}
+	if c := post("12345", sig); c != http.StatusNoContent {
+		t.Fatalf("good signature: %d", c)
+	}
+	got, _ := h.Inbound(context.Background(), "+12015550125", clk.Now())
+	if len(got) != 1 || got[0].From != "+12015550100" || got[0].Body != "otpkit route check nplv" || got[0].ID != "5b40a428-bfc7-4daf-9d06-726c558bf3b8" {
+		t.Fatalf("plivo inbound: %+v", got)
+	}
+}
