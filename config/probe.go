@@ -24,6 +24,14 @@ type ProbeSection struct {
 	Twilio    ProbeTwilioSection `toml:"twilio"`
 	Telnyx    ProbeTelnyxSection `toml:"telnyx"`
 	Plivo     ProbePlivoSection  `toml:"plivo"`
+	// MessageBird is [probe.messagebird]: the signing key (not the API key)
+	// that checks MessageBird's signed webhooks.
+	MessageBird ProbeMessageBirdSection `toml:"messagebird"`
+}
+
+// ProbeMessageBirdSection is [probe.messagebird].
+type ProbeMessageBirdSection struct {
+	SigningKey string `toml:"signing_key"`
 }
 
 // ProbePlivoSection is [probe.plivo]: the auth token that checks Plivo's
@@ -65,6 +73,7 @@ type Probe struct {
 	Listen, PublicURL string
 	TelnyxPublicKey   ed25519.PublicKey // nil: Telnyx webhooks are refused
 	PlivoAuthToken    string            // "": Plivo webhooks are refused
+	MessageBirdKey    string            // "": MessageBird webhooks are refused
 }
 
 // ProbeSettings checks the [probe] section and fills in its defaults: credentials
@@ -128,8 +137,9 @@ func (c *Config) ProbeSettings(env Env) (Probe, error) {
 			}
 			p.PlivoAuthToken = pc.(*plivo.Config).AuthToken
 		}
-		if p.Twilio.AuthToken == "" && p.TelnyxPublicKey == nil && p.PlivoAuthToken == "" {
-			return p, fmt.Errorf("%w: [probe] receive = \"webhook\" needs a key to check signatures: [probe.twilio] auth_token (or [delivery.twilio]'s), [probe.telnyx] public_key or [probe.plivo] auth_token (or [delivery.plivo]'s)", ErrConfig)
+		p.MessageBirdKey = s.MessageBird.SigningKey
+		if p.Twilio.AuthToken == "" && p.TelnyxPublicKey == nil && p.PlivoAuthToken == "" && p.MessageBirdKey == "" {
+			return p, fmt.Errorf("%w: [probe] receive = \"webhook\" needs a key to check signatures: [probe.twilio] auth_token (or [delivery.twilio]'s), [probe.telnyx] public_key, [probe.plivo] auth_token (or [delivery.plivo]'s) or [probe.messagebird] signing_key", ErrConfig)
 		}
 	default:
 		return p, fmt.Errorf("%w: [probe] receive %q is not known (want twilio or webhook)", ErrConfig, p.Receive)
@@ -139,7 +149,7 @@ func (c *Config) ProbeSettings(env Env) (Probe, error) {
 
 // WebhookReceiver returns the listener's handler for receive = "webhook".
 func (p Probe) WebhookReceiver(now func() time.Time) *probe.WebhookReceiver {
-	return &probe.WebhookReceiver{PublicURL: p.PublicURL, TwilioAuthToken: p.Twilio.AuthToken, TelnyxPublicKey: p.TelnyxPublicKey, PlivoAuthToken: p.PlivoAuthToken, Now: now}
+	return &probe.WebhookReceiver{PublicURL: p.PublicURL, TwilioAuthToken: p.Twilio.AuthToken, TelnyxPublicKey: p.TelnyxPublicKey, PlivoAuthToken: p.PlivoAuthToken, MessageBirdSigningKey: p.MessageBirdKey, Now: now}
 }
 
 // ProbeSender returns the sender a provider's probes should arrive from:

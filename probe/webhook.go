@@ -16,7 +16,8 @@ import (
 // Twilio's form posts (X-Twilio-Signature); POST /telnyx takes Telnyx's
 // message.received JSON (telnyx-signature-ed25519, telnyx-timestamp);
 // POST /plivo takes Plivo's message form posts (X-Plivo-Signature-V3 and
-// its nonce).
+// its nonce); GET or POST /messagebird takes MessageBird's inbound message
+// calls (originator, recipient, body, id; MessageBird-Signature-JWT).
 // Requests with a bad signature are answered 403 and dropped.
 type WebhookReceiver struct {
 	// PublicURL is the URL prefix the provider posts to, as it signs it
@@ -25,7 +26,9 @@ type WebhookReceiver struct {
 	TwilioAuthToken string
 	TelnyxPublicKey ed25519.PublicKey
 	PlivoAuthToken  string
-	Now             func() time.Time // the clock for arrivals and Telnyx timestamps
+	// MessageBirdSigningKey is the account's signing key (not its API key).
+	MessageBirdSigningKey string
+	Now                   func() time.Time // the clock for arrivals and Telnyx timestamps
 
 	mu   sync.Mutex
 	msgs []Inbound
@@ -33,7 +36,7 @@ type WebhookReceiver struct {
 
 // ServeHTTP implements http.Handler.
 func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
+	if r.Method != http.MethodPost && !(r.Method == http.MethodGet && r.URL.Path == "/messagebird") {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
@@ -57,14 +60,18 @@ func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad signature", http.StatusForbidden)
 			return
 		}
-		// Plivo writes numbers without their "+".
-		plus := func(n string) string {
-			if n != "" && n[0] != '+' {
-				return "+" + n
-			}
-			return n
+		m = Inbound{ID: r.PostForm.Get("MessageUUID"), From: withPlus(r.PostForm.Get("From")), To: withPlus(r.PostForm.Get("To")), Body: r.PostForm.Get("Text"), At: h.Now()}
+	case "/messagebird":
+		if VerifyMessageBird(h.MessageBirdSigningKey, h.PublicURL+r.URL.RequestURI(), body, r.Header.Get("MessageBird-Signature-JWT"), h.Now()) != nil {
+			http.Error(w, "bad signature", http.StatusForbidden)
+			return
 		}
-		m = Inbound{ID: r.PostForm.Get("MessageUUID"), From: plus(r.PostForm.Get("From")), To: plus(r.PostForm.Get("To")), Body: r.PostForm.Get("Text"), At: h.Now()}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if r.ParseForm() != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		m = Inbound{ID: r.Form.Get("id"), From: withPlus(r.Form.Get("originator")), To: withPlus(r.Form.Get("recipient")), Body: r.Form.Get("body"), At: h.Now()}
 	case "/telnyx":
 		if VerifyTelnyx(h.TelnyxPublicKey, r.Header.Get("telnyx-timestamp"), r.Header.Get("telnyx-signature-ed25519"), body, h.Now(), 5*time.Minute) != nil {
 			http.Error(w, "bad signature", http.StatusForbidden)
@@ -116,4 +123,12 @@ func (h *WebhookReceiver) Inbound(_ context.Context, to string, since time.Time)
 		}
 	}
 	return out, nil
+}
+
+// withPlus writes a number as E.164: Plivo and MessageBird leave out the "+".
+func withPlus(n string) string {
+	if n != "" && n[0] != '+' && n[0] >= '0' && n[0] <= '9' {
+		return "+" + n
+	}
+	return n
 }

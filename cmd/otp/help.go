@@ -156,6 +156,7 @@ tree documents every key.
                                    default [delivery.twilio]'s
   [probe.telnyx]                   public_key: base64 Ed25519 key of Telnyx's webhooks
   [probe.plivo]                    auth_token: checks Plivo's webhooks (default [delivery.plivo]'s)
+  [probe.messagebird]              signing_key: checks MessageBird's webhooks (not the API key)
 
 Environment: OTP_CONFIG (configuration file), OTP_SECRET (hash key), OTP_REDIS_URL,
 OTP_SERVE_ADDR, OTP_SERVE_ACCOUNT_SID, OTP_SERVE_AUTH_TOKEN, and the provider secrets
