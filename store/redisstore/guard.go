@@ -29,12 +29,15 @@ type guardReq struct {
 	keys []string
 	fn   func([]*store.GuardEntry) error
 	err  error
-	done chan struct{}
+	done chan struct{} // closed when its batch ran
+	lead chan struct{} // closed when it is to run the next batch
 }
 
 // guardBatcher group-commits UpdateGuard calls: the first caller to find no
 // batch running becomes the leader and runs every queued call in one
-// optimistic transaction, then the next batch, until the queue is empty.
+// optimistic transaction; then, if calls queued meanwhile, it hands the
+// lead to the first of them and returns, so no caller waits for more than
+// the batch before its own and its own.
 // The guard's entries are few and hot (a country's counter takes every send
 // to it), so one transaction for many calls is what keeps Redis busy with
 // work rather than with transactions run again.
@@ -59,27 +62,33 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 	if len(keys) == 0 {
 		return fn(nil)
 	}
-	r := &guardReq{ctx: ctx, now: now, keys: keys, fn: fn, done: make(chan struct{})}
+	r := &guardReq{ctx: ctx, now: now, keys: keys, fn: fn, done: make(chan struct{}), lead: make(chan struct{})}
 	b := &s.guardBatch
 	b.mu.Lock()
 	b.queue = append(b.queue, r)
 	if b.running {
 		b.mu.Unlock()
-		<-r.done
-		return r.err
-	}
-	b.running = true
-	for len(b.queue) > 0 {
-		batch := b.queue
-		b.queue = nil
-		b.mu.Unlock()
-		s.runGuardBatch(batch)
-		for _, q := range batch {
-			close(q.done)
+		select {
+		case <-r.done:
+			return r.err
+		case <-r.lead: // the last leader handed over: run the queue
 		}
 		b.mu.Lock()
 	}
-	b.running = false
+	b.running = true
+	batch := b.queue
+	b.queue = nil
+	b.mu.Unlock()
+	s.runGuardBatch(batch)
+	for _, q := range batch {
+		close(q.done)
+	}
+	b.mu.Lock()
+	if len(b.queue) > 0 {
+		close(b.queue[0].lead) // it runs the next batch; running stays true
+	} else {
+		b.running = false
+	}
 	b.mu.Unlock()
 	return r.err
 }
