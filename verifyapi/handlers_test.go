@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -435,5 +436,41 @@ func TestGuardBlocks(t *testing.T) {
 	st, out, hdr := e.send(svc, "+12015550102")
 	if st != 403 || errCode(out) != 60410 || hdr.Get("Retry-After") == "" {
 		t.Fatalf("over the prefix limit: %d %v (Retry-After %q), want 403 60410 with Retry-After", st, out, hdr.Get("Retry-After"))
+	}
+}
+
+// TestConcurrentCreatesOneVerification: creates racing for one To (no
+// cooldown) file their sends in one verification, never two.
+func TestConcurrentCreatesOneVerification(t *testing.T) {
+	e := newEnv(t, otp.Options{ResendAfter: -1, MaxSends: -1})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	const n = 20
+	sids := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			st, out, _ := e.send(svc, "+12015550151")
+			if st != 201 {
+				t.Errorf("create: %d %v", st, out)
+				sids <- ""
+				return
+			}
+			sids <- out["sid"].(string)
+		})
+	}
+	wg.Wait()
+	close(sids)
+	seen := map[string]bool{}
+	for s := range sids {
+		seen[s] = true
+	}
+	if len(seen) != 1 {
+		t.Fatalf("%d verifications for one To: %v", len(seen), seen)
+	}
+	for sid := range seen {
+		_, out, _ := e.do("GET", "/v2/Services/"+svc+"/Verifications/"+sid, nil)
+		if a, _ := out["send_code_attempts"].([]any); len(a) != n {
+			t.Errorf("%d send attempts recorded, want %d", len(a), n)
+		}
 	}
 }

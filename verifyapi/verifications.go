@@ -2,6 +2,7 @@ package verifyapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -221,13 +222,31 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 // record files a send: a new attempt of the To's pending verification if
 // it has one (a re-send, which carried a new code), else a new
 // verification, which becomes the To's pending one.
+//
+// The To's pending index is set by compare-and-swap: of two creates racing
+// for one To, one makes the verification and the other re-reads the index
+// and files its send as an attempt of that one.
 func (h *Handler) record(ctx context.Context, svc, to, channel string, att attempt, expires time.Time, r *http.Request) (*verificationDoc, error) {
+	for range 16 {
+		v, err := h.recordOnce(ctx, svc, to, channel, att, expires, r)
+		if !errors.Is(err, errRaced) {
+			return v, err
+		}
+	}
+	return nil, fmt.Errorf("the pending verification of %s keeps changing: %w", to, errRaced)
+}
+
+// errRaced is recordOnce's report that another create set the To's pending
+// index first.
+var errRaced = errors.New("another create for the same To won")
+
+func (h *Handler) recordOnce(ctx context.Context, svc, to, channel string, att attempt, expires time.Time, r *http.Request) (*verificationDoc, error) {
 	now := att.Time
 	pendingID := svc + ":" + to
 	var idx struct {
 		Sid string `json:"sid"`
 	}
-	_, err := h.load(ctx, kindPending, pendingID, &idx)
+	oldIdx, err := h.load(ctx, kindPending, pendingID, &idx)
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, err
 	}
@@ -261,8 +280,18 @@ func (h *Handler) record(ctx context.Context, svc, to, channel string, att attem
 		return nil, err
 	}
 	idx.Sid = v.Sid
-	if err := h.put(ctx, kindPending, pendingID, idx); err != nil {
+	newIdx, err := json.Marshal(idx)
+	if err != nil {
 		return nil, err
+	}
+	swapped, err := h.cfg.Docs.SwapDoc(ctx, kindPending, pendingID, oldIdx, newIdx)
+	if err != nil {
+		return nil, err
+	}
+	if !swapped {
+		// Another create got there first: ours is not the To's verification.
+		_ = h.cfg.Docs.DeleteDoc(ctx, kindVerification, v.Sid)
+		return nil, errRaced
 	}
 	return v, nil
 }
