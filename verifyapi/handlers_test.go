@@ -3,6 +3,7 @@ package verifyapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/otpkit/otpkit/internal/testclock"
 	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/memstore"
 	"github.com/otpkit/otpkit/verifyapi"
 )
@@ -472,5 +474,47 @@ func TestConcurrentCreatesOneVerification(t *testing.T) {
 		if a, _ := out["send_code_attempts"].([]any); len(a) != n {
 			t.Errorf("%d send attempts recorded, want %d", len(a), n)
 		}
+	}
+}
+
+// TestPurge: verifications leave the store a day after they ended or their
+// code expired (and with their service), the To's index with them; the
+// others stay.
+func TestPurge(t *testing.T) {
+	st := memstore.New()
+	clk := testclock.New()
+	svc, err := otp.New(context.Background(), st, &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: st, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t, h, clk, nil}
+	sid := e.service(url.Values{"FriendlyName": {"Acme"}})
+	_, old, _ := e.send(sid, "+12015550161")
+	e.do("POST", "/v2/Services/"+sid+"/Verifications/"+old["sid"].(string), url.Values{"Status": {"canceled"}})
+	if n, err := verifyapi.Purge(context.Background(), st, clk.Now()); err != nil || n != 0 {
+		t.Fatalf("Purge at once = %d, %v; want 0", n, err)
+	}
+	clk.Advance(verifyapi.Retention + time.Minute)
+	_, fresh, _ := e.send(sid, "+12015550162")
+	if n, err := verifyapi.Purge(context.Background(), st, clk.Now()); err != nil || n != 1 {
+		t.Fatalf("Purge a day on = %d, %v; want 1", n, err)
+	}
+	if code, _, _ := e.do("GET", "/v2/Services/"+sid+"/Verifications/"+old["sid"].(string), nil); code != 404 {
+		t.Errorf("the purged verification: %d, want 404", code)
+	}
+	if code, _, _ := e.do("GET", "/v2/Services/"+sid+"/Verifications/"+fresh["sid"].(string), nil); code != 200 {
+		t.Errorf("the fresh verification: %d, want 200", code)
+	}
+	if _, err := st.GetDoc(context.Background(), "verify-pending", sid+":+12015550161"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the purged verification's index: %v, want gone", err)
+	}
+	// Deleting the service purges its verifications.
+	e.do("DELETE", "/v2/Services/"+sid, nil)
+	if n, _ := verifyapi.Purge(context.Background(), st, clk.Now()); n != 1 {
+		t.Errorf("Purge after deleting the service = %d, want 1", n)
 	}
 }

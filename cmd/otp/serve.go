@@ -91,7 +91,23 @@ func (a *app) runServe(cmd *cobra.Command, g *globalFlags, addr string) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(a.stderr, "otp serve: listening on %s\n", ln.Addr())
+	go purgeEvery(ctx, time.Hour, func() { _, _ = e.svc.Purge(ctx); _, _ = verifyapi.Purge(ctx, docs, a.now()) })
 	return serveUntil(ctx, srv, ln, shutdownGrace)
+}
+
+// purgeEvery runs purge every interval until ctx ends: a long-running
+// server keeps its store small without a cron job.
+func purgeEvery(ctx context.Context, interval time.Duration, purge func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			purge()
+		}
+	}
 }
 
 // shutdownGrace is how long in-flight requests get to finish after
