@@ -2,7 +2,6 @@ package messagebird
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
-	"github.com/otpkit/otpkit/delivery/internal/httpx"
+	"github.com/otpkit/otpkit/delivery/internal/sendertest"
 )
 
 // answer is one canned response: a fixture of testdata/sdk (see its
@@ -116,38 +115,10 @@ func TestSDKFixtures(t *testing.T) {
 					t.Errorf("status = %+v\nwant     %+v", st, tt.wantStatus)
 				}
 			}
-			checkErr(t, err, tt.wantErr, tt.wantHTTP)
+			sendertest.CheckRefusal(t, err, tt.wantErr, tt.wantHTTP)
 		})
 	}
 }
 
 // sdkAccessKey is the access key of the fixture replays.
 const sdkAccessKey = "test_SDKfixtures0123456789"
-
-// checkErr checks err against want ("" for none): a MessageBird refusal
-// is a *delivery.ProviderError with the answer's HTTP status, not an
-// unreadable answer and not an unknown outcome (nothing was sent).
-func checkErr(t *testing.T, err error, want string, status int) {
-	t.Helper()
-	if want == "" {
-		if err != nil {
-			t.Errorf("err = %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("no error, want %q", want)
-	}
-	if err.Error() != want {
-		t.Errorf("err = %q\nwant  %q", err, want)
-	}
-	var pe *delivery.ProviderError
-	if !errors.As(err, &pe) || pe.HTTPStatus != status || pe.Retryable {
-		t.Errorf("err = %#v, want a *delivery.ProviderError of HTTP %d, not retryable", err, status)
-	}
-	for _, not := range []error{httpx.ErrUnreadable, delivery.ErrOutcomeUnknown, delivery.ErrUnsupported, delivery.ErrStatusUnknown} {
-		if errors.Is(err, not) {
-			t.Errorf("err = %v, wraps %v", err, not)
-		}
-	}
-}

@@ -3,7 +3,6 @@ package plivo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
-	"github.com/otpkit/otpkit/delivery/internal/httpx"
+	"github.com/otpkit/otpkit/delivery/internal/sendertest"
 )
 
 // sdkAuthID is the auth id of the SDK's fixtures (resource_uri).
@@ -119,41 +118,13 @@ func TestSDKFixtures(t *testing.T) {
 					t.Errorf("status = %+v\nwant     %+v", st, tt.wantStatus)
 				}
 			}
-			checkErr(t, err, tt.wantErr, tt.status)
+			sendertest.CheckRefusal(t, err, tt.wantErr, tt.status)
 		})
 	}
 }
 
 // fakeAuthToken is the auth token of the fixture replays.
 const fakeAuthToken = "c2RrZml4dHVyZXRva2VuMDAwMDAwMDAwMDAwMDAw"
-
-// checkErr checks err against want ("" for none): a Plivo refusal is a
-// *delivery.ProviderError with the answer's HTTP status, not an
-// unreadable answer and not an unknown outcome (nothing was sent).
-func checkErr(t *testing.T, err error, want string, status int) {
-	t.Helper()
-	if want == "" {
-		if err != nil {
-			t.Errorf("err = %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("no error, want %q", want)
-	}
-	if err.Error() != want {
-		t.Errorf("err = %q\nwant  %q", err, want)
-	}
-	var pe *delivery.ProviderError
-	if !errors.As(err, &pe) || pe.HTTPStatus != status || pe.Retryable {
-		t.Errorf("err = %#v, want a *delivery.ProviderError of HTTP %d, not retryable", err, status)
-	}
-	for _, not := range []error{httpx.ErrUnreadable, delivery.ErrOutcomeUnknown, delivery.ErrUnsupported, delivery.ErrStatusUnknown} {
-		if errors.Is(err, not) {
-			t.Errorf("err = %v, wraps %v", err, not)
-		}
-	}
-}
 
 // TestRefusalRedacted: the error of a success answer that holds only an
 // error is redacted like any other provider text: the message text and the
