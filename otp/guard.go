@@ -232,14 +232,22 @@ func readFacts(e164 string) (region, typ string) {
 	if err != nil {
 		return "", "unknown"
 	}
-	t := phonenumbers.GetNumberType(n)
-	for name, v := range numberTypes {
-		if v == t {
-			typ = name
-		}
-	}
-	return phonenumbers.GetRegionCodeForNumber(n), typ
+	f := factsOf(readNumber(n))
+	return f.region, f.typ
 }
+
+func factsOf(info numberInfo) facts {
+	return facts{region: info.region, typ: typeNames[info.typ]}
+}
+
+// typeNames names the types of numberTypes.
+var typeNames = func() map[phonenumbers.PhoneNumberType]string {
+	m := make(map[phonenumbers.PhoneNumberType]string, len(numberTypes))
+	for name, t := range numberTypes {
+		m[t] = name
+	}
+	return m
+}()
 
 // prefixOf returns the first digits of an E.164 number, with its "+".
 func (g *guard) prefixOf(e164 string) string {
@@ -342,13 +350,23 @@ func (g *guard) add(e *store.GuardEntry, slot time.Time, sent, verified int) {
 	}
 }
 
-// admit applies the guard to a send to number from client at now: the
-// rules that need no store, then, in one atomic store step, blocks and
-// counts. A send it lets through is counted.
-func (s *Service) admit(ctx context.Context, now time.Time, number, client string) (admission, error) {
+// finish sets the wait of a temporary refusal.
+func (ad *admission) finish(now time.Time) {
+	if b := ad.blocked; b != nil && !b.Until.IsZero() {
+		b.Wait = b.Until.Sub(now)
+	}
+}
+
+// admitStep applies the guard to a send to number from client at now, in
+// two parts: the rules that need no store, whose verdict is in ad, and the
+// store step, nil if none is needed, that applies blocks and counts the
+// send, sets ad, and lets the send through (proceed) unless it refuses it.
+// The caller runs the step atomically (UpdateGuard, or a [store.GuardTx]
+// together with the record's Issue), then ad.finish.
+func (s *Service) admitStep(now time.Time, number, client string) (*admission, *store.GuardStep) {
 	g := s.guard
 	if g == nil {
-		return admission{}, nil
+		return &admission{}, nil
 	}
 	region, typ := numberFacts(number)
 	var stateless *BlockedError
@@ -360,11 +378,8 @@ func (s *Service) admit(ctx context.Context, now time.Time, number, client strin
 	case g.types[typ]:
 		stateless = &BlockedError{Reason: ReasonNumberType, Detail: fmt.Sprintf("%s numbers are refused", strings.ReplaceAll(typ, "_", "-"))}
 	}
-	if stateless != nil && g.Mode == GuardEnforce {
-		return admission{blocked: stateless}, nil
-	}
-	if s.gstore == nil {
-		return admission{blocked: stateless}, nil
+	if stateless != nil && g.Mode == GuardEnforce || s.gstore == nil {
+		return &admission{blocked: stateless}, nil
 	}
 	prefix := g.prefixOf(number)
 	keys := []string{prefixKey(prefix), countryKey(region)}
@@ -376,9 +391,9 @@ func (s *Service) admit(ctx context.Context, now time.Time, number, client strin
 		keys = append(keys, clientKey(client))
 	}
 	slot := now.Truncate(g.slot)
-	var ad admission
-	err := s.gstore.UpdateGuard(ctx, now, keys, func(es []*store.GuardEntry) error {
-		ad = admission{blocked: stateless, slot: slot}
+	ad := &admission{}
+	fn := func(es []*store.GuardEntry) error {
+		*ad = admission{blocked: stateless, slot: slot}
 		for _, e := range es {
 			g.prune(e, now)
 		}
@@ -443,14 +458,11 @@ func (s *Service) admit(ctx context.Context, now time.Time, number, client strin
 		}
 		ad.keys = keys
 		return nil
-	})
-	if err != nil {
-		return admission{}, fmt.Errorf("%w: guard: %w", ErrStore, err)
 	}
-	if b := ad.blocked; b != nil && !b.Until.IsZero() {
-		b.Wait = b.Until.Sub(now)
-	}
-	return ad, nil
+	return ad, &store.GuardStep{Now: now, Keys: keys, Fn: func(es []*store.GuardEntry) (bool, error) {
+		err := fn(es)
+		return err == nil && (ad.blocked == nil || g.Mode != GuardEnforce), err
+	}}
 }
 
 // release takes back the counts of a send that did not happen. It is
@@ -475,20 +487,31 @@ func (s *Service) release(ctx context.Context, now time.Time, ad admission) {
 // noteVerified counts a verified code against its prefix, for the
 // conversion rule and the report.
 func (s *Service) noteVerified(ctx context.Context, now time.Time, number string) {
+	if step := s.verifiedStep(now, number); step != nil {
+		_ = s.gstore.UpdateGuard(ctx, now, step.Keys, func(es []*store.GuardEntry) error {
+			_, err := step.Fn(es)
+			return err
+		})
+	}
+}
+
+// verifiedStep is noteVerified's store step, nil if the guard counts
+// nothing.
+func (s *Service) verifiedStep(now time.Time, number string) *store.GuardStep {
 	g := s.guard
 	if g == nil || s.gstore == nil || !g.counting {
-		return
+		return nil
 	}
 	slot := now.Truncate(g.slot)
-	_ = s.gstore.UpdateGuard(ctx, now, []string{prefixKey(g.prefixOf(number))}, func(es []*store.GuardEntry) error {
+	return &store.GuardStep{Now: now, Keys: []string{prefixKey(g.prefixOf(number))}, Fn: func(es []*store.GuardEntry) (bool, error) {
 		g.prune(es[0], now)
 		if len(es[0].Slots) == 0 {
-			return nil // its sends left the window
+			return true, nil // its sends left the window
 		}
 		g.add(es[0], slot, 0, 1)
 		g.setExpires(es[0], now)
-		return nil
-	})
+		return true, nil
+	}}
 }
 
 func regionName(r string) string {

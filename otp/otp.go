@@ -117,6 +117,7 @@ type Service struct {
 	voiceTmpl *template.Template
 	guard     *guard           // nil: the guard is off
 	gstore    store.GuardStore // the store's guard state, if it keeps it
+	gtx       store.GuardTx    // the store's guarded Issue and Check, if it has them
 }
 
 // withDefaults returns v, or def when v is zero, or 0 when v is negative.
@@ -146,6 +147,9 @@ func New(ctx context.Context, st store.Store, sender delivery.Sender, opts Optio
 	}
 	s.store, s.sender = st, sender
 	s.gstore, _ = st.(store.GuardStore)
+	if s.gstore != nil {
+		s.gtx, _ = st.(store.GuardTx)
+	}
 	if s.guard != nil && s.guard.counting && s.gstore == nil {
 		return nil, fmt.Errorf("%w: the guard's counting rules: %w", ErrInvalidOptions, ErrNoGuardStore)
 	}
@@ -350,7 +354,9 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 	}
 	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: HumanDuration(s.opts.TTL), AppName: s.opts.AppName, To: number}
 	now := s.opts.Now()
-	ad, err := s.admit(ctx, now, number, req.Client)
+	hash := s.hash(number, code)
+	ireq := store.IssueRequest{Number: number, Hash: hash, Now: now, ExpiresAt: now.Add(s.opts.TTL), Policy: s.policy}
+	ad, is, err := s.issue(ctx, ireq, req.Client)
 	if err != nil {
 		return SendResult{}, err
 	}
@@ -360,15 +366,6 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 			return SendResult{}, b
 		}
 		verdict = &GuardVerdict{WouldBlock: true, Reason: b.Reason, Detail: b.Detail}
-	}
-	hash := s.hash(number, code)
-	is, err := s.store.Issue(ctx, store.IssueRequest{Number: number, Hash: hash, Now: now, ExpiresAt: now.Add(s.opts.TTL), Policy: s.policy})
-	if err != nil {
-		s.release(context.WithoutCancel(ctx), now, ad)
-		return SendResult{}, fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	if is.Outcome != store.Issued {
-		s.release(context.WithoutCancel(ctx), now, ad)
 	}
 	switch is.Outcome {
 	case store.Issued:
@@ -406,6 +403,58 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 		ExpiresAt: now.Add(s.opts.TTL), NextSendAt: is.NextAt, SendsLeft: is.SendsLeft, Attempts: failed, Guard: verdict,
 	}
 	return res, nil
+}
+
+// issue runs the abuse guard and the store's Issue for a send: in one
+// atomic step when the store is a [store.GuardTx], else the guard's step,
+// then Issue, taking the guard's counts back if Issue refuses. A send the
+// guard refuses (in enforce mode) is not issued: ad.blocked says why.
+func (s *Service) issue(ctx context.Context, req store.IssueRequest, client string) (admission, store.IssueResult, error) {
+	ad, step := s.admitStep(req.Now, req.Number, client)
+	if step != nil && s.gtx != nil {
+		is, err := s.gtx.IssueGuarded(ctx, req, *step)
+		if err != nil {
+			return admission{}, is, fmt.Errorf("%w: %w", ErrStore, err)
+		}
+		ad.finish(req.Now)
+		return *ad, is, nil
+	}
+	if step != nil {
+		err := s.gstore.UpdateGuard(ctx, req.Now, step.Keys, func(es []*store.GuardEntry) error {
+			_, err := step.Fn(es)
+			return err
+		})
+		if err != nil {
+			return admission{}, store.IssueResult{}, fmt.Errorf("%w: guard: %w", ErrStore, err)
+		}
+	}
+	ad.finish(req.Now)
+	if ad.blocked != nil && s.guard.Mode == GuardEnforce {
+		return *ad, store.IssueResult{Outcome: store.IssueRefused}, nil
+	}
+	is, err := s.store.Issue(ctx, req)
+	if err != nil || is.Outcome != store.Issued {
+		s.release(context.WithoutCancel(ctx), req.Now, *ad)
+	}
+	if err != nil {
+		return admission{}, is, fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return *ad, is, nil
+}
+
+// check is the store's Check with, for an approved code, the guard's count
+// of verified codes: in one atomic step when the store is a
+// [store.GuardTx].
+func (s *Service) check(ctx context.Context, req store.CheckRequest) (store.CheckResult, error) {
+	step := s.verifiedStep(req.Now, req.Number)
+	if step != nil && s.gtx != nil {
+		return s.gtx.CheckGuarded(ctx, req, *step)
+	}
+	res, err := s.store.Check(ctx, req)
+	if err == nil && res.Outcome == store.Approved {
+		s.noteVerified(context.WithoutCancel(ctx), req.Now, req.Number)
+	}
+	return res, err
 }
 
 // Verdict is the outcome of a verification, as reported to people and scripts.
@@ -447,7 +496,7 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 		return VerifyResult{To: number}, err
 	}
 	now := s.opts.Now()
-	res, err := s.store.Check(ctx, store.CheckRequest{Number: number, Hash: s.hash(number, code), Now: now, Policy: s.policy})
+	res, err := s.check(ctx, store.CheckRequest{Number: number, Hash: s.hash(number, code), Now: now, Policy: s.policy})
 	if err != nil {
 		return VerifyResult{To: number}, fmt.Errorf("%w: %w", ErrStore, err)
 	}
@@ -455,7 +504,6 @@ func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, er
 	switch res.Outcome {
 	case store.Approved:
 		out.Verdict = Approved
-		s.noteVerified(context.WithoutCancel(ctx), now, number)
 		return out, nil
 	case store.WrongCode:
 		if !res.LockedUntil.IsZero() {

@@ -47,11 +47,13 @@ func ParseNumber(raw, region string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %s", ErrInvalidNumber, raw, strings.ToLower(err.Error()))
 	}
-	if !phonenumbers.IsValidNumber(n) {
+	info := readNumber(n)
+	if !info.valid {
 		return "", fmt.Errorf("%w: %q is not a valid number", ErrInvalidNumber, raw)
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
 	numbers.put(key, e164)
+	factsCache.put(e164, factsOf(info))
 	return e164, nil
 }
 
@@ -114,7 +116,7 @@ func NumberLineType(e164 string) LineType {
 	if err != nil {
 		return LineUnknown
 	}
-	switch phonenumbers.GetNumberType(n) {
+	switch readNumber(n).typ {
 	case phonenumbers.MOBILE:
 		return LineMobile
 	case phonenumbers.FIXED_LINE:

@@ -58,3 +58,62 @@ func (e GuardEntry) Clone() GuardEntry {
 	}
 	return e
 }
+
+// GuardTx is implemented by stores that can run a step of the abuse guard
+// in the same atomic step as a record's rule: one transaction, one commit.
+// With it a send or a check under the guard costs what it costs without;
+// package otp uses it when the store has it, and [GuardStore.UpdateGuard]
+// around Issue and Check otherwise. Both ways obey the same rules; this one
+// also never counts, even for a moment, a send the number's own limits
+// refuse.
+type GuardTx interface {
+	// IssueGuarded runs step.Fn on the live entries of step.Keys and, if it
+	// lets the send through, the record's [Record.Issue], in one atomic step.
+	// The entries are written as Fn left them when the code is issued, or
+	// when Fn refused the send (a block it set stays), and not when the
+	// record refused it. A refused send's result has Outcome [IssueRefused].
+	IssueGuarded(ctx context.Context, req IssueRequest, step GuardStep) (IssueResult, error)
+	// CheckGuarded runs the record's [Record.Check] and, if the code is
+	// approved, step.Fn on the live entries of step.Keys (whose proceed is
+	// ignored), in one atomic step.
+	CheckGuarded(ctx context.Context, req CheckRequest, step GuardStep) (CheckResult, error)
+}
+
+// GuardStep is the abuse guard's part of a [GuardTx] call: the entries it
+// reads and changes, and the change. Fn may be called more than once (a
+// store may retry), so it must only compute from the entries it is given.
+// If Fn returns an error, nothing is written, the record included, and the
+// call returns that error.
+type GuardStep struct {
+	Now  time.Time // what "live" is measured against
+	Keys []string
+	Fn   func(entries []*GuardEntry) (proceed bool, err error)
+}
+
+// ApplyIssueGuarded is [GuardTx.IssueGuarded]'s rule, for stores that hold
+// the record and the entries in one transaction: it changes rec and the
+// entries and says whether the entries are to be written. On an error
+// neither is to be written.
+func ApplyIssueGuarded(rec *Record, req IssueRequest, entries []*GuardEntry, step GuardStep) (res IssueResult, writeGuard bool, err error) {
+	proceed, err := step.Fn(entries)
+	if err != nil {
+		return IssueResult{}, false, err
+	}
+	if !proceed {
+		return IssueResult{Outcome: IssueRefused}, true, nil
+	}
+	res = rec.Issue(req)
+	return res, res.Outcome == Issued, nil
+}
+
+// ApplyCheckGuarded is [GuardTx.CheckGuarded]'s rule, as ApplyIssueGuarded.
+func ApplyCheckGuarded(rec *Record, req CheckRequest, entries []*GuardEntry, step GuardStep) (res CheckResult, writeGuard bool, err error) {
+	res = rec.Check(req)
+	if res.Outcome != Approved {
+		return res, false, nil
+	}
+	if _, err := step.Fn(entries); err != nil {
+		return CheckResult{}, false, err
+	}
+	return res, true, nil
+}

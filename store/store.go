@@ -118,6 +118,9 @@ const (
 	IssueLocked                       // the number is locked after too many wrong tries
 	IssueCooldown                     // the last send was less than ResendAfter ago
 	IssueLimit                        // MaxSends sends within SendWindow already
+	// IssueRefused is the outcome of [GuardTx.IssueGuarded] when the guard
+	// step refused the send: the record was left alone.
+	IssueRefused
 )
 
 // IssueResult is the result of [Store.Issue].

@@ -334,8 +334,13 @@ type op struct {
 	fn     func(*store.Record) // applies a rule and keeps its result; safe to re-run
 	// guard, when set instead of fn, is an UpdateGuard (guard.go).
 	guard *guardOp
-	err   error
-	done  chan struct{}
+	// step and gfn, when set instead of fn, are a guarded Issue or Check
+	// (guard.go): gfn changes the record and the step's entries and says
+	// whether the entries are to be written; if it fails, nothing is.
+	step *store.GuardStep
+	gfn  func(*store.Record, []*store.GuardEntry) (bool, error)
+	err  error
+	done chan struct{}
 }
 
 // do runs fn on the number's record in a write transaction, through the
@@ -418,16 +423,13 @@ func (s *Store) apply(ops []*op) error {
 	defer tx.Rollback()
 	b := tx.Bucket(recordsBucket)
 	changed := false
+	gt := &guardTx{s: s, tx: tx}
 	for _, o := range ops {
 		if o.err = o.ctx.Err(); o.err != nil {
 			continue
 		}
 		if o.guard != nil {
-			c, err := s.applyGuard(tx, o)
-			if err != nil {
-				return err
-			}
-			changed = changed || c
+			s.applyGuard(gt, o)
 			continue
 		}
 		key := []byte(o.number)
@@ -439,7 +441,23 @@ func (s *Store) apply(ops []*op) error {
 				continue
 			}
 		}
-		o.fn(&rec)
+		if o.gfn != nil {
+			entries, err := gt.load(o.step.Now, o.step.Keys)
+			if err != nil {
+				o.err = err
+				continue
+			}
+			write, err := o.gfn(&rec, entries)
+			if err != nil {
+				o.err = err
+				continue
+			}
+			if write {
+				gt.keep(o.step.Now, o.step.Keys, entries)
+			}
+		} else {
+			o.fn(&rec)
+		}
 		if rec.Empty() {
 			if old != nil {
 				if err := b.Delete(key); err != nil {
@@ -457,7 +475,11 @@ func (s *Store) apply(ops []*op) error {
 			changed = true
 		}
 	}
-	if !changed {
+	c, err := gt.flush()
+	if err != nil {
+		return err
+	}
+	if !changed && !c {
 		return nil
 	}
 	return tx.Commit()

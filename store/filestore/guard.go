@@ -18,6 +18,8 @@ var guardBucket = []byte("guard")
 var (
 	_ store.GuardStore = (*Store)(nil)
 	_ store.GuardStore = (*PerCall)(nil)
+	_ store.GuardTx    = (*Store)(nil)
+	_ store.GuardTx    = (*PerCall)(nil)
 )
 
 // guardOp is one UpdateGuard, run by the committer in the same group commit
@@ -40,53 +42,103 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 	return s.submit(&op{ctx: ctx, guard: &guardOp{now: now, keys: keys, fn: fn}})
 }
 
-// applyGuard runs a guard op inside tx. An error of fn or a damaged entry
-// is the op's own error (nothing written); an error writing is the
-// transaction's.
-func (s *Store) applyGuard(tx *bolt.Tx, o *op) (changed bool, err error) {
+// applyGuard runs a guard op inside the transaction of gt. An error of fn
+// or a damaged entry is the op's own error (nothing written).
+func (s *Store) applyGuard(gt *guardTx, o *op) {
 	g := o.guard
-	b := tx.Bucket(guardBucket)
-	olds := make([][]byte, len(g.keys))
-	entries := make([]*store.GuardEntry, len(g.keys))
-	for i, k := range g.keys {
-		e := store.GuardEntry{}
-		if b != nil {
-			if v := b.Get([]byte(k)); v != nil {
-				olds[i] = append([]byte(nil), v...)
-				d, err := guardcodec.Decode(v)
-				if err != nil {
-					o.err = fmt.Errorf("%s: guard entry %q: %w", s.path, k, err)
-					return false, nil
-				}
-				if g.now.Before(d.Expires) {
-					e = d
-				}
-			}
-		}
-		entries[i] = &e
+	entries, err := gt.load(g.now, g.keys)
+	if err != nil {
+		o.err = err
+		return
 	}
 	if err := g.fn(entries); err != nil {
 		o.err = err
-		return false, nil
+		return
 	}
-	for i, k := range g.keys {
-		live := g.now.Before(entries[i].Expires)
-		switch {
-		case !live && olds[i] == nil:
-			continue
-		case !live:
-			if err := b.Delete([]byte(k)); err != nil {
-				return false, err
+	gt.keep(g.now, g.keys, entries)
+}
+
+// guardTx is the guard's entries in one write transaction: each entry is
+// decoded at its first use and encoded once, at flush, however many
+// operations of the batch change it. A country's or the budget's entry is
+// in every send of a batch, and decoding it was most of the committer's
+// time.
+type guardTx struct {
+	s       *Store
+	tx      *bolt.Tx
+	entries map[string]*guardState
+}
+
+type guardState struct {
+	old   []byte           // as stored; nil if absent
+	e     store.GuardEntry // as the batch left it
+	dirty bool
+	now   time.Time // of the last change
+}
+
+// load returns copies of the live entries of keys (the zero entry for an
+// absent or expired one).
+func (gt *guardTx) load(now time.Time, keys []string) ([]*store.GuardEntry, error) {
+	out := make([]*store.GuardEntry, len(keys))
+	for i, k := range keys {
+		st, ok := gt.entries[k]
+		if !ok {
+			st = &guardState{}
+			if b := gt.tx.Bucket(guardBucket); b != nil {
+				if v := b.Get([]byte(k)); v != nil {
+					st.old = append([]byte(nil), v...)
+					d, err := guardcodec.Decode(v)
+					if err != nil {
+						return nil, fmt.Errorf("%s: guard entry %q: %w", gt.s.path, k, err)
+					}
+					st.e = d
+				}
 			}
-			changed = true
+			if gt.entries == nil {
+				gt.entries = map[string]*guardState{}
+			}
+			gt.entries[k] = st
+		}
+		e := st.e.Clone()
+		if !now.Before(e.Expires) {
+			e = store.GuardEntry{}
+		}
+		out[i] = &e
+	}
+	return out, nil
+}
+
+// keep takes the entries load returned, as a rule left them.
+func (gt *guardTx) keep(now time.Time, keys []string, entries []*store.GuardEntry) {
+	for i, k := range keys {
+		st := gt.entries[k]
+		st.e, st.dirty, st.now = *entries[i], true, now
+	}
+}
+
+// flush writes the entries the batch changed, deleting those that expired,
+// and says whether it wrote anything.
+func (gt *guardTx) flush() (changed bool, err error) {
+	b := gt.tx.Bucket(guardBucket)
+	for k, st := range gt.entries {
+		if !st.dirty {
 			continue
 		}
-		v := guardcodec.Encode(entries[i])
-		if bytes.Equal(v, olds[i]) {
+		if !st.now.Before(st.e.Expires) {
+			if st.old != nil {
+				if err := b.Delete([]byte(k)); err != nil {
+					return false, err
+				}
+				changed = true
+			}
+			continue
+		}
+		v := guardcodec.Encode(&st.e)
+		if bytes.Equal(v, st.old) {
 			continue
 		}
 		if b == nil {
-			if b, err = tx.CreateBucket(guardBucket); err != nil {
+			if b, err = gt.tx.CreateBucket(guardBucket); err != nil {
 				return false, err
 			}
 		}
@@ -96,6 +148,35 @@ func (s *Store) applyGuard(tx *bolt.Tx, o *op) (changed bool, err error) {
 		changed = true
 	}
 	return changed, nil
+}
+
+// IssueGuarded implements [store.GuardTx]: the guard step and the record's
+// rule in one write transaction, batched by the committer like any other.
+func (s *Store) IssueGuarded(ctx context.Context, req store.IssueRequest, step store.GuardStep) (res store.IssueResult, err error) {
+	err = s.doGuarded(ctx, req.Number, step, func(r *store.Record, es []*store.GuardEntry) (w bool, err error) {
+		res, w, err = store.ApplyIssueGuarded(r, req, es, step)
+		return w, err
+	})
+	return res, err
+}
+
+// CheckGuarded implements [store.GuardTx], as IssueGuarded.
+func (s *Store) CheckGuarded(ctx context.Context, req store.CheckRequest, step store.GuardStep) (res store.CheckResult, err error) {
+	err = s.doGuarded(ctx, req.Number, step, func(r *store.Record, es []*store.GuardEntry) (w bool, err error) {
+		res, w, err = store.ApplyCheckGuarded(r, req, es, step)
+		return w, err
+	})
+	return res, err
+}
+
+func (s *Store) doGuarded(ctx context.Context, number string, step store.GuardStep, fn func(*store.Record, []*store.GuardEntry) (bool, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if number == "" {
+		return errors.New("filestore: empty number")
+	}
+	return s.submit(&op{ctx: ctx, number: number, step: &step, gfn: fn})
 }
 
 // ScanGuard implements [store.GuardStore] in one read transaction.
@@ -149,4 +230,16 @@ func (p *PerCall) UpdateGuard(ctx context.Context, now time.Time, keys []string,
 // ScanGuard implements [store.GuardStore].
 func (p *PerCall) ScanGuard(ctx context.Context, now time.Time, fn func(string, store.GuardEntry) error) error {
 	return p.with(ctx, func(s *Store) error { return s.ScanGuard(ctx, now, fn) })
+}
+
+// IssueGuarded implements [store.GuardTx].
+func (p *PerCall) IssueGuarded(ctx context.Context, req store.IssueRequest, step store.GuardStep) (res store.IssueResult, err error) {
+	err = p.with(ctx, func(s *Store) (err error) { res, err = s.IssueGuarded(ctx, req, step); return err })
+	return res, err
+}
+
+// CheckGuarded implements [store.GuardTx].
+func (p *PerCall) CheckGuarded(ctx context.Context, req store.CheckRequest, step store.GuardStep) (res store.CheckResult, err error) {
+	err = p.with(ctx, func(s *Store) (err error) { res, err = s.CheckGuarded(ctx, req, step); return err })
+	return res, err
 }

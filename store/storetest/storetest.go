@@ -148,6 +148,18 @@ func Run(t *testing.T, open Opener) {
 			tc.fn(t, g)
 		})
 	}
+	for _, tc := range guardTxTests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			g, ok := s.(store.GuardStore)
+			tx, ok2 := s.(store.GuardTx)
+			if !ok || !ok2 {
+				t.Skip("the store runs no guard step with its records")
+			}
+			tc.fn(t, h{t, s}, g, tx)
+		})
+	}
 }
 
 func testApproveOnce(t *testing.T, h h) {
