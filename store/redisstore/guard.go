@@ -16,7 +16,7 @@ import (
 var _ store.GuardStore = (*Store)(nil)
 
 // The guard's entries are string keys under the prefix with the hash tag
-// {guard}, so that one MULTI can change several of them in a Redis
+// {guard}, so that one script can change several of them in a Redis
 // Cluster (they live in one slot), plus a sorted set indexing them by
 // expiry for ScanGuard.
 func (s *Store) guardKey(k string) string { return s.prefix + "{guard}:" + k }
@@ -51,10 +51,11 @@ type guardBatcher struct {
 // clients keep changing the same entries.
 const maxGuardTries = 200
 
-// UpdateGuard implements [store.GuardStore]: WATCH the keys, read them,
-// apply fn, and write in MULTI/EXEC; if another client changed a key in
-// between, EXEC fails and the batch is run again. Calls made at the same
-// time in this process share one transaction.
+// UpdateGuard implements [store.GuardStore]: read the keys, apply fn, and
+// write with a script that compares each key with what was read; if
+// another client changed one in between, nothing is written and the batch
+// is run again. Calls made at the same time in this process share one
+// batch.
 func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, fn func([]*store.GuardEntry) error) error {
 	if err := s.check(ctx, now); err != nil {
 		return err
@@ -112,10 +113,13 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 	for k, i := range index {
 		names[i] = k
 	}
-	step := func(tx *redis.Tx) error {
-		vals, err := tx.MGet(ctx, rkeys...).Result()
+	// One try: read every key, apply the calls in order, and write with
+	// casGuardScript, which writes only if no key changed since the read.
+	// Two round trips, where WATCH, GET, MULTI/EXEC and UNWATCH took four.
+	step := func() (bool, error) {
+		vals, err := s.ops.MGet(ctx, rkeys...).Result()
 		if err != nil {
-			return err
+			return false, err
 		}
 		state := make([]store.GuardEntry, len(rkeys))
 		read := make([]string, len(rkeys))
@@ -123,7 +127,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			if str, ok := v.(string); ok {
 				d, err := guardcodec.Decode([]byte(str))
 				if err != nil {
-					return fmt.Errorf("guard entry %q: %w", names[i], err)
+					return false, fmt.Errorf("guard entry %q: %w", names[i], err)
 				}
 				state[i], read[i] = d, str
 			}
@@ -150,39 +154,48 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				lastNow[index[k]] = r.now
 			}
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for i, e := range state {
-				now := lastNow[i]
-				if now.IsZero() {
-					continue // no call changed it
-				}
-				if !now.Before(e.Expires) {
+		// ARGV per key: what was read ("" if absent), then the action:
+		// "k" keep, "d" delete, or "s" set to the value with the TTL in
+		// ms, indexed under name at score.
+		args := make([]any, 0, 6*len(rkeys))
+		writes := 0
+		for i, e := range state {
+			action, val, ttl, score := "k", "", int64(0), int64(0)
+			if now := lastNow[i]; !now.IsZero() {
+				switch {
+				case !now.Before(e.Expires):
 					if read[i] != "" {
-						p.Del(ctx, rkeys[i])
-						p.ZRem(ctx, s.guardIndex(), names[i])
+						action = "d"
 					}
-					continue
+				default:
+					if v := guardcodec.Encode(&e); string(v) != read[i] {
+						action, val = "s", string(v)
+						ttl, score = max(e.Expires.Sub(now).Milliseconds(), 1), e.Expires.UnixMilli()
+					}
 				}
-				v := guardcodec.Encode(&e)
-				if string(v) == read[i] {
-					continue
-				}
-				p.Set(ctx, rkeys[i], v, e.Expires.Sub(now))
-				p.ZAdd(ctx, s.guardIndex(), redis.Z{Score: float64(e.Expires.UnixMilli()), Member: names[i]})
 			}
-			return nil
-		})
-		return err
+			if action != "k" {
+				writes++
+			}
+			args = append(args, read[i], action, val, ttl, score, names[i])
+		}
+		if writes == 0 {
+			return true, nil
+		}
+		ok, err := casGuardScript.Run(ctx, s.ops, append(rkeys, s.guardIndex()), args...).Int()
+		return ok == 1, err
 	}
 	for try := 0; ; try++ {
-		err := s.client.Watch(ctx, step, rkeys...)
+		done, err := step()
 		switch {
-		case err == nil:
+		case err == nil && done:
 			return
-		case errors.Is(err, redis.TxFailedErr) && try < maxGuardTries:
+		case err == nil && try < maxGuardTries:
 			// Another client won the race: back off a little, at random.
 			time.Sleep(time.Duration(rand.IntN(1000*(min(try, 20)+1))) * time.Microsecond)
 			continue
+		case err == nil:
+			err = errors.New("too many conflicting writers")
 		}
 		for _, r := range batch {
 			r.err = fmt.Errorf("redis store: guard: %w", err)
@@ -190,6 +203,28 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		return
 	}
 }
+
+// casGuardScript writes a batch of guard entries if none changed since it
+// read them: KEYS are the entries, then the index; ARGV six per entry (see
+// runGuardBatch). It answers 1 if it wrote, 0 if an entry had changed.
+var casGuardScript = redis.NewScript(`
+local n = #KEYS - 1
+for i = 1, n do
+	local cur = redis.call('GET', KEYS[i]) or ''
+	if cur ~= ARGV[6*i-5] then return 0 end
+end
+for i = 1, n do
+	local a = ARGV[6*i-4]
+	if a == 'd' then
+		redis.call('DEL', KEYS[i])
+		redis.call('ZREM', KEYS[#KEYS], ARGV[6*i])
+	elseif a == 's' then
+		redis.call('SET', KEYS[i], ARGV[6*i-3], 'PX', ARGV[6*i-2])
+		redis.call('ZADD', KEYS[#KEYS], ARGV[6*i-1], ARGV[6*i])
+	end
+end
+return 1
+`)
 
 // ScanGuard implements [store.GuardStore]: the index lists the live keys.
 func (s *Store) ScanGuard(ctx context.Context, now time.Time, fn func(string, store.GuardEntry) error) error {
