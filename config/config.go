@@ -451,17 +451,31 @@ func (c *Config) checkStore(env Env, secret []byte) error {
 	return nil
 }
 
-// OpenStore opens the configured store: the file store at path, or Redis.
-// With perCall, the file store is opened for each operation and closed
-// after it (filestore.PerCall), as a command does so that its network calls
-// do not hold the file; otherwise it stays open, as a server wants. Errors
-// opening it wrap otp.ErrStore.
-func (c *Config) OpenStore(ctx context.Context, env Env, path string, perCall bool) (store.Store, error) {
+// StoreMode says who uses a store [Config.OpenStore] opens.
+type StoreMode int
+
+// The modes of OpenStore.
+const (
+	// StoreCommand is a command: a few calls, then exit. The file store is
+	// opened for each operation and closed after it (filestore.PerCall), so
+	// the command's network calls do not hold the file.
+	StoreCommand StoreMode = iota
+	// StoreServer is a server: many calls at once, for long. The file store
+	// stays open, and Redis sends the calls made at once together
+	// (redisstore.Options.AutoPipeline).
+	StoreServer
+)
+
+// OpenStore opens the configured store, the file store at path or Redis,
+// for mode. Errors opening it wrap otp.ErrStore.
+func (c *Config) OpenStore(ctx context.Context, env Env, path string, mode StoreMode) (store.Store, error) {
 	d, err := c.driver()
 	if err != nil {
 		return nil, err
 	}
-	st, err := d.Open(ctx, c.driverSettings(env, path, perCall, true))
+	s := c.driverSettings(env, path, mode == StoreCommand, true)
+	s.Concurrent = mode == StoreServer
+	st, err := d.Open(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", otp.ErrStore, err)
 	}

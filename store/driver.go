@@ -24,6 +24,9 @@ type DriverSettings struct {
 	// PerCall asks a file store to open the file for each operation only
 	// (a command, whose network calls must not hold the file).
 	PerCall bool
+	// Concurrent says many goroutines share the store (a server): a
+	// network store may send their calls together.
+	Concurrent bool
 	// HasSecret reports whether the configuration sets the code key; a
 	// store shared by machines cannot keep it itself.
 	HasSecret bool

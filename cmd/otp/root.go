@@ -87,6 +87,9 @@ type env struct {
 	svc    *otp.Service
 	store  store.Store
 	sender *delivery.Failover // the providers; nil for commands that do not send
+	// server is set by otp serve before open: the store is shared by many
+	// requests at once for long (see config.OpenStore's mode).
+	server bool
 }
 
 // configEnv is what the configuration takes from the outside world.
@@ -142,7 +145,11 @@ func (e *env) open(ctx context.Context, a *app, g *globalFlags, plan *sendPlan) 
 	} else if _, err := e.cfg.Providers(); err != nil {
 		return err
 	}
-	st, err := e.cfg.OpenStore(ctx, cenv, storePath, true)
+	mode := config.StoreCommand
+	if e.server {
+		mode = config.StoreServer
+	}
+	st, err := e.cfg.OpenStore(ctx, cenv, storePath, mode)
 	if err != nil {
 		return err
 	}

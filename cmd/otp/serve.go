@@ -55,6 +55,7 @@ func (a *app) runServe(cmd *cobra.Command, g *globalFlags, addr string) error {
 	if err != nil {
 		return err
 	}
+	e.server = true
 	if err := e.open(cmd.Context(), a, g, &sendPlan{channel: "auto"}); err != nil {
 		return err
 	}

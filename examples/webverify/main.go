@@ -231,7 +231,7 @@ func serviceFromConfig(ctx context.Context, c config, stderr io.Writer) (*otp.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := cfg.OpenStore(ctx, env, path, false)
+	st, err := cfg.OpenStore(ctx, env, path, otpconfig.StoreServer)
 	if err != nil {
 		return nil, nil, err
 	}

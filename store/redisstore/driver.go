@@ -20,6 +20,6 @@ var Driver = store.Driver{
 		return nil
 	},
 	Open: func(ctx context.Context, s store.DriverSettings) (store.Store, error) {
-		return Open(ctx, Options{URL: s.URL, Prefix: s.Prefix})
+		return Open(ctx, Options{URL: s.URL, Prefix: s.Prefix, AutoPipeline: s.Concurrent})
 	},
 }
