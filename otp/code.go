@@ -145,6 +145,9 @@ func Spoken(code string) string {
 // A custom code is compared with what the person types as generated codes
 // are: [Service.Verify] drops the spaces and dashes typed inside it and
 // reads letters in either case, so "ab12cd" and "AB-12-CD" match "Ab12Cd".
+// Letters other than a Hex code's A-F are read only by a service with
+// Options.CustomCodeLetters ([Service.CheckCustomCode] refuses them
+// otherwise).
 func ParseCustomCode(code string) (string, error) {
 	if len(code) < MinLength || len(code) > MaxLength {
 		return "", fmt.Errorf("%w: custom code: %d characters, want %d to %d", ErrInvalidOptions, utf8.RuneCountInString(code), MinLength, MaxLength)
@@ -163,7 +166,8 @@ func ParseCustomCode(code string) (string, error) {
 	return string(b), nil
 }
 
-// normalizeTyped reads a code typed back for [Service.Verify]: as
+// normalizeTyped reads a code typed back for [Service.Verify] with
+// Options.CustomCodeLetters: as
 // [NormalizeCode] does for the format and, when that refuses only ASCII
 // letters the format does not use (which a custom code may have), with
 // every letter upper-cased. Other characters are still ErrInvalidCode.

@@ -149,7 +149,7 @@ func TestBuiltinLocales(t *testing.T) {
 }
 
 func TestCustomCode(t *testing.T) {
-	f := newFixture(t, otp.Options{ResendAfter: -1})
+	f := newFixture(t, otp.Options{ResendAfter: -1, CustomCodeLetters: true})
 	res, err := f.svc.SendWith(ctx(), otp.SendRequest{To: numRead, Channel: delivery.SMS, Code: "4821"})
 	if err != nil {
 		t.Fatal(err)
@@ -169,8 +169,9 @@ func TestCustomCode(t *testing.T) {
 		t.Fatalf("the custom code: %+v, %v", vr, err)
 	}
 
-	// Letters, on a numeric service: upper-cased when sent, read in either
-	// case (and with spaces and dashes) when typed.
+	// Letters, on a numeric service with CustomCodeLetters: upper-cased
+	// when sent, read in either case (and with spaces and dashes) when
+	// typed.
 	if _, err := f.svc.SendWith(ctx(), otp.SendRequest{To: num, Channel: delivery.Voice, Code: "Ab12cD"}); err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +199,36 @@ func TestCustomCode(t *testing.T) {
 	}
 	if n := len(f.out.msgs); n != 2 {
 		t.Fatalf("%d messages, want 2: a bad custom code was sent", n)
+	}
+}
+
+// TestCustomCodeAlphabet: without CustomCodeLetters a custom code keeps to
+// the service's alphabet, and typed letters stay ErrInvalidCode.
+func TestCustomCodeAlphabet(t *testing.T) {
+	f := newFixture(t, otp.Options{ResendAfter: -1})
+	_, err := f.svc.SendWith(ctx(), otp.SendRequest{To: num, Channel: delivery.SMS, Code: "12ab"})
+	if !errors.Is(err, otp.ErrInvalidOptions) || !strings.Contains(err.Error(), "CustomCodeLetters") || strings.Contains(err.Error(), "12ab") {
+		t.Fatalf("letters on a numeric service: %v", err)
+	}
+	if len(f.out.msgs) != 0 {
+		t.Fatal("the refused custom code was sent")
+	}
+	if _, err := f.svc.SendWith(ctx(), otp.SendRequest{To: num, Channel: delivery.SMS, Code: "123456789"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Verify(ctx(), num, "12x456789"); !errors.Is(err, otp.ErrInvalidCode) {
+		t.Fatalf("typed letters without CustomCodeLetters: %v, want ErrInvalidCode", err)
+	}
+	if _, err := f.svc.Verify(ctx(), num, "123 456 789"); err != nil {
+		t.Fatalf("the custom code: %v", err)
+	}
+
+	h := newFixture(t, otp.Options{Format: otp.Hex})
+	if code, err := h.svc.CheckCustomCode("ab12"); code != "AB12" || err != nil {
+		t.Fatalf("hex letters on a hex service: %q, %v", code, err)
+	}
+	if _, err := h.svc.CheckCustomCode("ag12"); !errors.Is(err, otp.ErrInvalidOptions) {
+		t.Fatalf("G on a hex service: %v", err)
 	}
 }
 

@@ -110,6 +110,14 @@ type Options struct {
 	// built-in languages), else in English. Default: the built-in ones only.
 	Locales map[string]Templates
 
+	// CustomCodeLetters lets custom codes (SendRequest.Code) have ASCII
+	// letters the Format does not use, and has Verify read such letters,
+	// in either case, as part of a code: a wrong one then counts as a try.
+	// Without it such a custom code is refused, and typed input with such
+	// letters is ErrInvalidCode (not a try), as for generated codes. otp
+	// serve sets it: Twilio's CustomCode may have letters.
+	CustomCodeLetters bool
+
 	// Fallback lists the channels to try, in order, when delivery over the
 	// channel asked for fails: with {Voice}, a failed SMS is followed by a
 	// call carrying the same code. Default none.
@@ -339,9 +347,12 @@ type SendRequest struct {
 	// error wrapping ErrInvalidOptions.
 	Locale string
 	// Code is a code the caller chose, sent instead of a generated one: 4
-	// to 10 ASCII digits or letters (see [ParseCustomCode], which says how
-	// it is compared with what people type). Like every code it is kept
-	// only as a keyed hash and never logged. Empty: a generated code.
+	// to 10 ASCII digits or letters, whatever Options.Length (see
+	// [ParseCustomCode], which says how it is compared with what people
+	// type); letters the Format does not use need
+	// Options.CustomCodeLetters. A code that does not pass is an error
+	// wrapping ErrInvalidOptions. Like every code it is kept only as a
+	// keyed hash and never logged. Empty: a generated code.
 	Code string
 }
 
@@ -447,12 +458,31 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 }
 
 // newCode returns the caller's code, checked and upper-cased
-// ([ParseCustomCode]), or a new generated one when custom is empty.
+// ([Service.CheckCustomCode]), or a new generated one when custom is
+// empty.
 func (s *Service) newCode(custom string) (string, error) {
 	if custom != "" {
-		return ParseCustomCode(custom)
+		return s.CheckCustomCode(custom)
 	}
 	return Generate(s.opts.Format, s.opts.Length)
+}
+
+// CheckCustomCode checks a custom code as [Service.SendWith] does and
+// returns it as it will be hashed: [ParseCustomCode], and, unless
+// Options.CustomCodeLetters is set, only characters of the service's
+// Format (digits; for Hex, also A-F), so that Verify can read it back.
+// Errors wrap ErrInvalidOptions and never show the code.
+func (s *Service) CheckCustomCode(custom string) (string, error) {
+	code, err := ParseCustomCode(custom)
+	if err != nil {
+		return "", err
+	}
+	if !s.opts.CustomCodeLetters {
+		if _, err := NormalizeCode(s.opts.Format, code); err != nil {
+			return "", fmt.Errorf("%w: custom code: letters a %s code does not have (Options.CustomCodeLetters allows them)", ErrInvalidOptions, s.opts.Format)
+		}
+	}
+	return code, nil
 }
 
 // Verdict is the outcome of a verification, as reported to people and scripts.
@@ -485,16 +515,21 @@ type VerifyResult struct {
 // ErrInvalidCode. A wrong code counts a try; the try that uses up the last
 // one locks the number and returns ErrLocked.
 //
-// The code is read as [NormalizeCode] reads it, except that ASCII letters
-// the format does not use are upper-cased and checked rather than refused
-// (a custom code, SendRequest.Code, may have any): only other characters,
-// empty input and input longer than a code are ErrInvalidCode.
+// The code is read as [NormalizeCode] reads it; with
+// Options.CustomCodeLetters, ASCII letters the format does not use are
+// upper-cased and checked rather than refused (a custom code may have
+// any), so only other characters, empty input and input longer than a
+// code are ErrInvalidCode.
 func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, error) {
 	number, err := s.ParseNumber(to)
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	code, err = normalizeTyped(s.opts.Format, code)
+	if s.opts.CustomCodeLetters {
+		code, err = normalizeTyped(s.opts.Format, code)
+	} else {
+		code, err = NormalizeCode(s.opts.Format, code)
+	}
 	if err != nil {
 		return VerifyResult{To: number}, err
 	}

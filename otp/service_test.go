@@ -242,7 +242,7 @@ func TestInfo(t *testing.T) {
 		t.Fatalf("Info before a send = %+v, %v", in, err)
 	}
 	f.send(t)
-	f.svc.Verify(ctx(), num, "1?") // invalid input: not counted
+	f.svc.Verify(ctx(), num, "x1") // invalid input: not counted
 	f.svc.Verify(ctx(), num, "99999999")
 	start := f.clk.now()
 	f.clk.add(5 * time.Second)

@@ -570,7 +570,7 @@ func TestLocale(t *testing.T) {
 // given, which checks as usual (letters in either case); without it, or
 // with a malformed code, the create is refused and nothing is sent.
 func TestCustomCode(t *testing.T) {
-	e := newEnv(t, otp.Options{ResendAfter: -1})
+	e := newEnv(t, otp.Options{ResendAfter: -1, CustomCodeLetters: true})
 	svc := e.service(url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}})
 	create := func(form url.Values) (int, map[string]any) {
 		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", form)
@@ -626,5 +626,19 @@ func TestCustomCode(t *testing.T) {
 	}
 	if _, out, _ := e.do("GET", "/v2/Services/"+svc, nil); out["custom_code_enabled"] != false {
 		t.Fatalf("fetch: %v", out)
+	}
+}
+
+// TestCustomCodeLetters: on a server whose otp.Service does not read
+// letters back, a CustomCode with letters is refused, digits are fine.
+func TestCustomCodeLetters(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}})
+	st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"ab12"}})
+	if st != 400 || errCode(out) != 60200 || !strings.Contains(out["message"].(string), "CustomCode") || e.snd.last != "" {
+		t.Fatalf("letters: %d %v (sent %q)", st, out, e.snd.last)
+	}
+	if st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"0123"}}); st != 201 || e.snd.last != "0123" {
+		t.Fatalf("digits: %d %v", st, out)
 	}
 }

@@ -169,8 +169,12 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 			invalid(w, "CustomCode", "this service does not allow custom codes: set its CustomCodeEnabled to true")
 			return
 		}
-		if _, err := otp.ParseCustomCode(custom); err != nil {
-			invalid(w, "CustomCode", fmt.Sprintf("%d to %d ASCII digits or letters", otp.MinLength, otp.MaxLength))
+		if _, err := h.cfg.OTP.CheckCustomCode(custom); err != nil {
+			why := fmt.Sprintf("%d to %d ASCII digits or letters", otp.MinLength, otp.MaxLength)
+			if _, perr := otp.ParseCustomCode(custom); perr == nil {
+				why = "letters this server's codes do not have (otp.Options.CustomCodeLetters allows them)"
+			}
+			invalid(w, "CustomCode", why)
 			return
 		}
 	}

@@ -13,8 +13,10 @@
 // Locale: the tag's, its base language's, else the default ones; the
 // answer has no locale field, as Twilio's has none). Its CustomCode, on a
 // service whose CustomCodeEnabled is true, is the code sent instead of a
-// generated one (4 to 10 ASCII digits or letters, checked case-insensitively);
-// on any other service it is refused with 400 60200.
+// generated one (4 to 10 ASCII digits or letters, checked case-insensitively;
+// letters other than the code format's need the otp.Service's
+// Options.CustomCodeLetters, which otp serve sets); on any other service
+// it is refused with 400 60200.
 package verifyapi
 
 import (
