@@ -157,9 +157,21 @@ type DeliverySection struct {
 	Fallback      []string `toml:"fallback"`
 	SMSTemplate   string   `toml:"sms_template"`
 	VoiceTemplate string   `toml:"voice_template"`
+	// Locales are the [delivery.locales.TAG] tables, by BCP 47 tag; the
+	// key tag names the table Keys lists ([delivery.locales.fr]).
+	Locales map[string]LocaleSection `toml:"locales" key:"fr"`
 
 	// Each registered provider has a section [delivery.NAME] too, made
 	// from its Config's tags; see providers.go.
+}
+
+// LocaleSection is [delivery.locales.TAG]: the templates of one locale
+// (otp.Templates), for sends that ask for it (otp send --locale, the
+// Locale of otp serve). An empty key keeps the built-in template of the
+// locale, or the [delivery] one.
+type LocaleSection struct {
+	SMSTemplate   string `toml:"sms_template"`
+	VoiceTemplate string `toml:"voice_template"`
 }
 
 // Duration is a time.Duration written as a string: "10m", "30s", "1h30m".
@@ -359,6 +371,15 @@ func (c *Config) Options(env Env) (otp.Options, error) {
 		}
 		o.SendWindow = c.Limits.SendWindow.Duration
 	}
+	for tag, l := range c.Delivery.Locales {
+		if !otp.ValidLocale(tag) {
+			return o, fmt.Errorf("%w: [%s]: %q is not a BCP 47 language tag (want e.g. fr or pt-BR)", ErrConfig, keyString([]string{"delivery", "locales", tag}), tag)
+		}
+		if o.Locales == nil {
+			o.Locales = map[string]otp.Templates{}
+		}
+		o.Locales[tag] = otp.Templates{SMS: l.SMSTemplate, Voice: l.VoiceTemplate}
+	}
 	for _, name := range c.Delivery.Fallback {
 		ch, err := delivery.ParseChannel(name)
 		if err != nil || ch == delivery.Auto {
@@ -483,7 +504,9 @@ func (c *Config) OpenStore(ctx context.Context, env Env, path string, mode Store
 }
 
 // Keys lists every setting the file may have, as "[section] key" ("key"
-// for the top level), so documentation can be checked against it.
+// for the top level), so documentation can be checked against it. A table
+// of tables such as [delivery.locales.TAG] is listed under its example
+// name, [delivery.locales.fr].
 func Keys() []string {
 	file, _ := fileTypes()
 	return tomlKeys(file, "")
@@ -501,12 +524,17 @@ func tomlKeys(t reflect.Type, section string) []string {
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
+		sub := tag
+		if section != "" {
+			sub = section + "." + tag
+		}
 		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Duration{}) {
-			sub := tag
-			if section != "" {
-				sub = section + "." + tag
-			}
 			out = append(out, tomlKeys(ft, sub)...)
+			continue
+		}
+		if ft.Kind() == reflect.Map && ft.Elem().Kind() == reflect.Struct {
+			// A table of tables: listed under its example key.
+			out = append(out, tomlKeys(ft.Elem(), sub+"."+f.Tag.Get("key"))...)
 			continue
 		}
 		key := tag

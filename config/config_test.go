@@ -30,6 +30,8 @@ func TestExampleConfig(t *testing.T) {
 		Lockout: otp.DefaultLockout, ResendAfter: otp.DefaultResendAfter, MaxSends: otp.DefaultMaxSends,
 		SendWindow: otp.DefaultSendWindow, AppName: otp.DefaultAppName,
 		SMSTemplate: otp.DefaultSMSTemplate, VoiceTemplate: otp.DefaultVoiceTemplate,
+		// ...and the shipped French templates.
+		Locales: map[string]otp.Templates{"fr": otp.BuiltinLocales()["fr"]},
 		// The example writes out the guard's defaults.
 		Guard: otp.GuardOptions{Mode: otp.GuardEnforce, AllowCountries: []string{}, DenyCountries: []string{},
 			DenyTypes: otp.DefaultDenyTypes, PrefixDigits: otp.DefaultPrefixDigits, Window: otp.DefaultGuardWindow,
@@ -92,4 +94,66 @@ func tomlSections(text string) map[string]string {
 	}
 	out[name] += text[start:]
 	return out
+}
+
+func TestLocales(t *testing.T) {
+	load := func(t *testing.T, file string) (*Config, error) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "otp.toml")
+		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return Load(path)
+	}
+	env := Env{Getenv: func(string) string { return "" }}
+	cfg, err := load(t, `[delivery]
+sms_template = "{{.Code}}"
+
+[delivery.locales.fr]
+sms_template = "Code : {{.Code}}"
+
+[delivery.locales.pt-BR]
+voice_template = "Código: {{.Spoken}}"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := cfg.Options(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]otp.Templates{"fr": {SMS: "Code : {{.Code}}"}, "pt-BR": {Voice: "Código: {{.Spoken}}"}}
+	if !reflect.DeepEqual(o.Locales, want) || o.SMSTemplate != "{{.Code}}" {
+		t.Fatalf("Locales %+v, SMSTemplate %q", o.Locales, o.SMSTemplate)
+	}
+	if err := o.Validate(); err != nil {
+		t.Fatal(err)
+	}
+
+	// An unknown key in a locale table is the usual unknown setting.
+	_, err = load(t, "[delivery.locales.fr]\nsms = \"{{.Code}}\"\n")
+	if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "line 2: unknown setting delivery.locales.fr.sms") {
+		t.Errorf("unknown key: %v", err)
+	}
+	// A malformed tag is named by its table.
+	cfg, err = load(t, "[delivery.locales.fr_FR]\nsms_template = \"{{.Code}}\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cfg.Options(env)
+	if want := `config: [delivery.locales.fr_FR]: "fr_FR" is not a BCP 47 language tag (want e.g. fr or pt-BR)`; err == nil || err.Error() != want || !errors.Is(err, otp.ErrInvalidOptions) {
+		t.Errorf("bad tag: %v, want %q", err, want)
+	}
+	// A bad template is refused by the library, naming the locale.
+	cfg, err = load(t, "[delivery.locales.de]\nvoice_template = \"Hallo\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err = cfg.Options(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "locale de: voice template does not include the code") {
+		t.Errorf("bad template: %v", err)
+	}
 }

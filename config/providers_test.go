@@ -158,6 +158,9 @@ func TestRegistry(t *testing.T) {
 		if seen[p.Name()] {
 			t.Errorf("provider %q is registered twice", p.Name())
 		}
+		if p.Name() == "locales" {
+			t.Errorf("provider %q would share [delivery.locales] with the locale tables", p.Name())
+		}
 		seen[p.Name()] = true
 		keys := map[string]bool{}
 		for _, s := range Settings(p) {

@@ -39,15 +39,16 @@ func (s *Service) routes(number string, ch delivery.Channel) []delivery.Channel 
 	return out
 }
 
-// deliver tries the channels in order with the same code until the sender
+// deliver tries the channels in order with the same code, each message
+// rendered from the locale's templates msgs, until the sender
 // accepts the message, and returns the receipt, the channel that carried
 // it and the attempts that failed before; or, when every channel failed,
 // a [*DeliveryError].
-func (s *Service) deliver(ctx context.Context, number, code string, data TemplateData, routes []delivery.Channel) (delivery.Receipt, delivery.Channel, []delivery.Attempt, error) {
+func (s *Service) deliver(ctx context.Context, number, code string, msgs *messages, data TemplateData, routes []delivery.Channel) (delivery.Receipt, delivery.Channel, []delivery.Attempt, error) {
 	var failed []delivery.Attempt
 	for _, ch := range routes {
 		data.Channel = string(ch)
-		body, err := s.render(ch, data)
+		body, err := s.render(msgs, ch, data)
 		if err != nil {
 			return delivery.Receipt{}, "", nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is the alphabet of a code.
@@ -13,6 +14,10 @@ type Format int
 const (
 	Numeric Format = iota // digits 0-9 (the default)
 	Hex                   // 0-9 and A-F; checked case-insensitively
+
+	// alphanumeric is the alphabet of custom codes (ParseCustomCode), for
+	// reading typed input only: 0-9 and A-Z, case-insensitively.
+	alphanumeric Format = -1
 )
 
 // String returns "numeric" or "hex".
@@ -101,6 +106,9 @@ func NormalizeCode(f Format, input string) (string, error) {
 		case f == Hex && r >= 'a' && r <= 'f':
 			r -= 'a' - 'A'
 		case f == Hex && r >= 'A' && r <= 'F':
+		case f == alphanumeric && r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		case f == alphanumeric && r >= 'A' && r <= 'Z':
 		default:
 			return "", fmt.Errorf("%w: unexpected character %q in a %s code", ErrInvalidCode, r, f)
 		}
@@ -127,4 +135,49 @@ func Spoken(code string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// ParseCustomCode checks a caller-chosen code (SendRequest.Code) and
+// returns it in the form its hash is made of: 4 to 10 characters, each an
+// ASCII digit or letter, letters upper-cased. Anything else (spaces and
+// dashes included) is an error wrapping [ErrInvalidOptions].
+//
+// A custom code is compared with what the person types as generated codes
+// are: [Service.Verify] drops the spaces and dashes typed inside it and
+// reads letters in either case, so "ab12cd" and "AB-12-CD" match "Ab12Cd".
+// Letters other than a Hex code's A-F are read only by a service with
+// Options.CustomCodeLetters ([Service.CheckCustomCode] refuses them
+// otherwise).
+func ParseCustomCode(code string) (string, error) {
+	if len(code) < MinLength || len(code) > MaxLength {
+		return "", fmt.Errorf("%w: custom code: %d characters, want %d to %d", ErrInvalidOptions, utf8.RuneCountInString(code), MinLength, MaxLength)
+	}
+	b := []byte(code)
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z':
+		case c >= 'a' && c <= 'z':
+			b[i] = c - ('a' - 'A')
+		default:
+			// The character is not shown: it is part of a code.
+			return "", fmt.Errorf("%w: custom code: only ASCII digits and letters are allowed", ErrInvalidOptions)
+		}
+	}
+	return string(b), nil
+}
+
+// normalizeTyped reads a code typed back for [Service.Verify] with
+// Options.CustomCodeLetters: as
+// [NormalizeCode] does for the format and, when that refuses only ASCII
+// letters the format does not use (which a custom code may have), with
+// every letter upper-cased. Other characters are still ErrInvalidCode.
+func normalizeTyped(f Format, input string) (string, error) {
+	code, err := NormalizeCode(f, input)
+	if err == nil {
+		return code, nil
+	}
+	if alt, aerr := NormalizeCode(alphanumeric, input); aerr == nil {
+		return alt, nil
+	}
+	return "", err
 }

@@ -18,7 +18,16 @@
 //
 // Codes come from crypto/rand with no modulo bias ([Generate]) and are
 // never stored: stores see only an HMAC-SHA256 of the number and code under
-// a secret key, compared in constant time.
+// a secret key, compared in constant time. A caller may choose the code
+// of a send instead (SendRequest.Code, checked by [ParseCustomCode]); it is
+// hashed the same way.
+//
+// # Messages and locales
+//
+// Messages are rendered from text/template templates ([TemplateData]). A
+// send may ask for a locale (SendRequest.Locale): its templates come from
+// Options.Locales or the built-in translations ([BuiltinLocales]), chosen
+// by exact tag, then base language, then the default (English) templates.
 //
 // # Channels and fallback
 //
@@ -42,7 +51,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
-	"text/template"
 	"time"
 
 	"github.com/otpkit/otpkit/delivery"
@@ -93,6 +101,23 @@ type Options struct {
 	SMSTemplate   string // text/template for SMS; default DefaultSMSTemplate
 	VoiceTemplate string // text/template spoken by a call; default DefaultVoiceTemplate
 
+	// Locales are message templates by BCP 47 language tag ("fr", "pt-BR"),
+	// for sends that ask for a locale (SendRequest.Locale). They override
+	// the built-in translations ([BuiltinLocales]) of the same tag; a field
+	// left empty takes the built-in template of the tag, then the template
+	// of its base language, then SMSTemplate or VoiceTemplate. {{.TTL}} is
+	// written in the base language's words when otpkit knows them (the
+	// built-in languages), else in English. Default: the built-in ones only.
+	Locales map[string]Templates
+
+	// CustomCodeLetters lets custom codes (SendRequest.Code) have ASCII
+	// letters the Format does not use, and has Verify read such letters,
+	// in either case, as part of a code: a wrong one then counts as a try.
+	// Without it such a custom code is refused, and typed input with such
+	// letters is ErrInvalidCode (not a try), as for generated codes. otp
+	// serve sets it: Twilio's CustomCode may have letters.
+	CustomCodeLetters bool
+
 	// Fallback lists the channels to try, in order, when delivery over the
 	// channel asked for fails: with {Voice}, a failed SMS is followed by a
 	// call carrying the same code. Default none.
@@ -108,16 +133,16 @@ type Options struct {
 
 // Service sends and verifies codes. It is safe for concurrent use.
 type Service struct {
-	store     store.Store
-	sender    delivery.Sender
-	opts      Options
-	policy    store.Policy
-	secret    []byte
-	smsTmpl   *template.Template
-	voiceTmpl *template.Template
-	guard     *guard           // nil: the guard is off
-	gstore    store.GuardStore // the store's guard state, if it keeps it
-	gtx       store.GuardTx    // the store's guarded Issue and Check, if it has them
+	store    store.Store
+	sender   delivery.Sender
+	opts     Options
+	policy   store.Policy
+	secret   []byte
+	defaults *messages            // SMSTemplate and VoiceTemplate
+	locales  map[string]*messages // by lower-case tag
+	guard    *guard               // nil: the guard is off
+	gstore   store.GuardStore     // the store's guard state, if it keeps it
+	gtx      store.GuardTx        // the store's guarded Issue and Check, if it has them
 }
 
 // withDefaults returns v, or def when v is zero, or 0 when v is negative.
@@ -257,10 +282,14 @@ func prepare(opts Options) (*Service, error) {
 	if s.guard != nil {
 		s.guard.grace = opts.TTL
 	}
-	if s.smsTmpl, err = parseTemplate("sms", opts.SMSTemplate); err != nil {
+	s.defaults = &messages{ttl: HumanDuration(opts.TTL)}
+	if s.defaults.sms, err = parseTemplate("sms", "sms", opts.SMSTemplate); err != nil {
 		return nil, err
 	}
-	if s.voiceTmpl, err = parseTemplate("voice", opts.VoiceTemplate); err != nil {
+	if s.defaults.voice, err = parseTemplate("voice", "voice", opts.VoiceTemplate); err != nil {
+		return nil, err
+	}
+	if s.locales, err = prepareLocales(opts, s.defaults); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -315,6 +344,20 @@ type SendRequest struct {
 	// Client identifies who asked (an IP address, a session, an account),
 	// for the guard's per-client rules; empty for none.
 	Client string
+	// Locale is the BCP 47 language tag of the message ("fr", "pt-BR"):
+	// the templates of the tag (case-insensitively) are used, else those of
+	// its base language ("pt"), else the default ones (see
+	// Options.Locales). Empty: the default templates. A malformed tag is an
+	// error wrapping ErrInvalidOptions.
+	Locale string
+	// Code is a code the caller chose, sent instead of a generated one: 4
+	// to 10 ASCII digits or letters, whatever Options.Length (see
+	// [ParseCustomCode], which says how it is compared with what people
+	// type); letters the Format does not use need
+	// Options.CustomCodeLetters. A code that does not pass is an error
+	// wrapping ErrInvalidOptions. Like every code it is kept only as a
+	// keyed hash and never logged. Empty: a generated code.
+	Code string
 }
 
 // Send makes a new code for the number to, replacing any pending one, and
@@ -336,9 +379,11 @@ func (s *Service) Send(ctx context.Context, to string, ch delivery.Channel) (Sen
 }
 
 // SendWith is [Service.Send] with the client that asked, for the abuse
-// guard's per-client rules. The guard runs first: a send it refuses fails
-// with a [*BlockedError] (ErrBlocked) before anything is sent or counted
-// against the number.
+// guard's per-client rules, and optionally the message's locale and a
+// caller-chosen code (see [SendRequest]; a malformed locale or custom code
+// fails with ErrInvalidOptions before anything is sent). The guard runs
+// first: a send it refuses fails with a [*BlockedError] (ErrBlocked)
+// before anything is sent or counted against the number.
 func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, error) {
 	to, ch := req.To, req.Channel
 	if _, err := delivery.ParseChannel(string(ch)); err != nil {
@@ -348,11 +393,15 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 	if err != nil {
 		return SendResult{}, err
 	}
-	code, err := Generate(s.opts.Format, s.opts.Length)
+	if req.Locale != "" && !ValidLocale(req.Locale) {
+		return SendResult{}, fmt.Errorf("%w: locale %q is not a BCP 47 language tag", ErrInvalidOptions, req.Locale)
+	}
+	msgs := s.messagesFor(req.Locale)
+	code, err := s.newCode(req.Code)
 	if err != nil {
 		return SendResult{}, err
 	}
-	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: HumanDuration(s.opts.TTL), AppName: s.opts.AppName, To: number}
+	data := TemplateData{Code: code, Spoken: Spoken(code), TTL: msgs.ttl, AppName: s.opts.AppName, To: number}
 	now := s.opts.Now()
 	hash := s.hash(number, code)
 	ireq := store.IssueRequest{Number: number, Hash: hash, Now: now, ExpiresAt: now.Add(s.opts.TTL), Policy: s.policy}
@@ -378,7 +427,7 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 	default:
 		return SendResult{}, fmt.Errorf("%w: unknown issue outcome %d", ErrStore, is.Outcome)
 	}
-	rcpt, used, failed, err := s.deliver(ctx, number, code, data, s.routes(number, ch))
+	rcpt, used, failed, err := s.deliver(ctx, number, code, msgs, data, s.routes(number, ch))
 	if err != nil && delivery.OutcomeUnknown(err) {
 		// The provider may have the message: keep the code and count the
 		// send, or cancelling sends would lift the cooldown and the cap.
@@ -457,6 +506,34 @@ func (s *Service) check(ctx context.Context, req store.CheckRequest) (store.Chec
 	return res, err
 }
 
+// newCode returns the caller's code, checked and upper-cased
+// ([Service.CheckCustomCode]), or a new generated one when custom is
+// empty.
+func (s *Service) newCode(custom string) (string, error) {
+	if custom != "" {
+		return s.CheckCustomCode(custom)
+	}
+	return Generate(s.opts.Format, s.opts.Length)
+}
+
+// CheckCustomCode checks a custom code as [Service.SendWith] does and
+// returns it as it will be hashed: [ParseCustomCode], and, unless
+// Options.CustomCodeLetters is set, only characters of the service's
+// Format (digits; for Hex, also A-F), so that Verify can read it back.
+// Errors wrap ErrInvalidOptions and never show the code.
+func (s *Service) CheckCustomCode(custom string) (string, error) {
+	code, err := ParseCustomCode(custom)
+	if err != nil {
+		return "", err
+	}
+	if !s.opts.CustomCodeLetters {
+		if _, err := NormalizeCode(s.opts.Format, code); err != nil {
+			return "", fmt.Errorf("%w: custom code: letters a %s code does not have (Options.CustomCodeLetters allows them)", ErrInvalidOptions, s.opts.Format)
+		}
+	}
+	return code, nil
+}
+
 // Verdict is the outcome of a verification, as reported to people and scripts.
 type Verdict string
 
@@ -486,12 +563,22 @@ type VerifyResult struct {
 // ErrNotFound, ErrUsed, ErrLocked (a [*RetryError]), ErrInvalidNumber or
 // ErrInvalidCode. A wrong code counts a try; the try that uses up the last
 // one locks the number and returns ErrLocked.
+//
+// The code is read as [NormalizeCode] reads it; with
+// Options.CustomCodeLetters, ASCII letters the format does not use are
+// upper-cased and checked rather than refused (a custom code may have
+// any), so only other characters, empty input and input longer than a
+// code are ErrInvalidCode.
 func (s *Service) Verify(ctx context.Context, to, code string) (VerifyResult, error) {
 	number, err := s.ParseNumber(to)
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	code, err = NormalizeCode(s.opts.Format, code)
+	if s.opts.CustomCodeLetters {
+		code, err = normalizeTyped(s.opts.Format, code)
+	} else {
+		code, err = NormalizeCode(s.opts.Format, code)
+	}
 	if err != nil {
 		return VerifyResult{To: number}, err
 	}

@@ -26,16 +26,17 @@ type TemplateData struct {
 	To      string // the E.164 number
 }
 
-// parseTemplate parses a message template and checks that it renders and
-// carries the code (in .Code or .Spoken).
-func parseTemplate(name, text string) (*template.Template, error) {
+// parseTemplate parses a message template for a channel ("sms" or
+// "voice") and checks that it renders and carries the code (in .Code or
+// .Spoken). Errors name the template by name ("sms", "locale fr: sms").
+func parseTemplate(name, channel, text string) (*template.Template, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s template: %v", ErrInvalidOptions, name, err)
 	}
 	const probe = "90817263"
 	var b strings.Builder
-	err = t.Execute(&b, TemplateData{Code: probe, Spoken: Spoken(probe), TTL: "10 minutes", AppName: "app", Channel: name, To: "+12015550123"})
+	err = t.Execute(&b, TemplateData{Code: probe, Spoken: Spoken(probe), TTL: "10 minutes", AppName: "app", Channel: channel, To: "+12015550123"})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s template: %v", ErrInvalidOptions, name, err)
 	}
@@ -45,10 +46,11 @@ func parseTemplate(name, text string) (*template.Template, error) {
 	return t, nil
 }
 
-func (s *Service) render(ch delivery.Channel, data TemplateData) (string, error) {
-	t := s.smsTmpl
+// render renders the message of a channel from a locale's templates.
+func (s *Service) render(m *messages, ch delivery.Channel, data TemplateData) (string, error) {
+	t := m.sms
 	if ch == delivery.Voice {
-		t = s.voiceTmpl
+		t = m.voice
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, data); err != nil {

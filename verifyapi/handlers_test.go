@@ -105,7 +105,9 @@ func TestServices(t *testing.T) {
 		{"short code", url.Values{"FriendlyName": {"Acme"}, "CodeLength": {"3"}}, 400, 60200, "CodeLength"},
 		{"long code", url.Values{"FriendlyName": {"Acme"}, "CodeLength": {"11"}}, 400, 60200, "CodeLength"},
 		{"totp", url.Values{"FriendlyName": {"Acme"}, "Totp.Issuer": {"x"}}, 400, 60200, "Totp.Issuer"},
-		{"custom code", url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}}, 400, 60200, "CustomCodeEnabled"},
+		{"custom code", url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}}, 201, -1, ""},
+		{"custom code off", url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"false"}}, 201, -1, ""},
+		{"custom code not a bool", url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"yes"}}, 400, 60200, "CustomCodeEnabled"},
 		{"a false flag is fine", url.Values{"FriendlyName": {"Acme"}, "Psd2Enabled": {"false"}}, 201, -1, ""},
 	}
 	for _, tt := range tests {
@@ -129,6 +131,9 @@ func TestServices(t *testing.T) {
 				}
 				if got, _ := json.Marshal(out["code_length"]); string(got) != want {
 					t.Fatalf("code_length %s, want %s", got, want)
+				}
+				if want := tt.form.Get("CustomCodeEnabled") == "true"; out["custom_code_enabled"] != want {
+					t.Fatalf("custom_code_enabled %v, want %v", out["custom_code_enabled"], want)
 				}
 			}
 		})
@@ -345,7 +350,10 @@ func TestCreateErrors(t *testing.T) {
 		{url.Values{"To": {to}, "Channel": {"whatsapp"}}, "Channel"},
 		{url.Values{"To": {"12"}, "Channel": {"sms"}}, "To"},
 		{url.Values{"Channel": {"sms"}}, "To"},
-		{url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"1234"}}, "CustomCode"},
+		{url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"1234"}}, "CustomCode"}, // not enabled
+		{url.Values{"To": {to}, "Channel": {"sms"}, "Locale": {"fr_FR"}}, "Locale"},
+		{url.Values{"To": {to}, "Channel": {"sms"}, "Locale": {"français"}}, "Locale"},
+		{url.Values{"To": {to}, "Channel": {"sms"}, "CustomMessage": {"hi"}}, "CustomMessage"},
 	} {
 		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", tt.form)
 		if st != 400 || errCode(out) != 60200 || !strings.Contains(out["message"].(string), tt.param) {
@@ -516,5 +524,121 @@ func TestPurge(t *testing.T) {
 	e.do("DELETE", "/v2/Services/"+sid, nil)
 	if n, _ := verifyapi.Purge(context.Background(), st, clk.Now()); n != 1 {
 		t.Errorf("Purge after deleting the service = %d, want 1", n)
+	}
+}
+
+// TestLocale: Locale picks the message's language; a tag without templates
+// gets the default ones; the code checks as usual.
+func TestLocale(t *testing.T) {
+	e := newEnv(t, otp.Options{ResendAfter: -1, MaxSends: -1, Locales: map[string]otp.Templates{"sv": {SMS: "Din {{.AppName}}-kod är {{.Code}}."}}})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}})
+	for _, tt := range []struct {
+		locale, channel, want string // want: <C> is the code, <S> the spoken code
+	}{
+		{"fr", "sms", "Votre code Acme est <C>. Il expire dans 10 minutes."},
+		{"fr-CA", "call", "Votre code Acme est : <S>."},
+		{"pt-BR", "sms", "Seu código Acme é <C>. Expira em 10 minutos."},
+		{"sv", "sms", "Din Acme-kod är <C>."},                                    // configured
+		{"ja", "sms", "Your Acme code is <C>. It expires in 10 minutes."},        // no templates: the default
+		{"", "sms", "Your Acme code is <C>. It expires in 10 minutes."},          // none asked
+		{"ES", "sms", "Tu código de Acme es <C>. Caduca en 10 minutos."},         // case-insensitive
+		{"de", "sms", "Ihr Code für Acme lautet <C>. Er ist 10 Minuten gültig."}, // built in
+	} {
+		form := url.Values{"To": {to}, "Channel": {tt.channel}}
+		if tt.locale != "" {
+			form.Set("Locale", tt.locale)
+		}
+		st, v, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", form)
+		if st != 201 || v["status"] != "pending" {
+			t.Fatalf("create %v: %d %v", form, st, v)
+		}
+		if _, has := v["locale"]; has {
+			t.Fatalf("the answer has a locale field, which Twilio's has not: %v", v)
+		}
+		want := strings.NewReplacer("<C>", e.snd.last, "<S>", otp.Spoken(e.snd.last)).Replace(tt.want)
+		if e.snd.body != want {
+			t.Errorf("Locale %q: sent %q, want %q", tt.locale, e.snd.body, want)
+		}
+		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/VerificationCheck", url.Values{"To": {to}, "Code": {e.snd.last}})
+		if st != 200 || out["status"] != "approved" {
+			t.Fatalf("check after Locale %q: %d %v", tt.locale, st, out)
+		}
+	}
+}
+
+// TestCustomCode: a service with CustomCodeEnabled sends the code it is
+// given, which checks as usual (letters in either case); without it, or
+// with a malformed code, the create is refused and nothing is sent.
+func TestCustomCode(t *testing.T) {
+	e := newEnv(t, otp.Options{ResendAfter: -1, CustomCodeLetters: true})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}})
+	create := func(form url.Values) (int, map[string]any) {
+		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", form)
+		return st, out
+	}
+	check := func(code string) (int, map[string]any) {
+		st, out, _ := e.do("POST", "/v2/Services/"+svc+"/VerificationCheck", url.Values{"To": {to}, "Code": {code}})
+		return st, out
+	}
+	st, v := create(url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"48291"}, "Locale": {"it"}})
+	if st != 201 || v["status"] != "pending" {
+		t.Fatalf("create: %d %v", st, v)
+	}
+	if e.snd.last != "48291" || e.snd.body != "Il tuo codice Acme è 48291. Scade tra 10 minuti." {
+		t.Fatalf("sent %q in %q", e.snd.last, e.snd.body)
+	}
+	if st, out := check("48292"); st != 200 || out["status"] != "pending" {
+		t.Fatalf("wrong code: %d %v", st, out)
+	}
+	if st, out := check("48291"); st != 200 || out["status"] != "approved" || out["sid"] != v["sid"] {
+		t.Fatalf("the custom code: %d %v", st, out)
+	}
+
+	// Letters: sent upper-cased, checked in either case.
+	if st, out := create(url.Values{"To": {to}, "Channel": {"call"}, "CustomCode": {"ab12Cd"}}); st != 201 {
+		t.Fatalf("create with letters: %d %v", st, out)
+	}
+	if e.snd.last != "AB12CD" || e.snd.body != "Your Acme code is: A, B, 1, 2, C, D." {
+		t.Fatalf("sent %q in %q", e.snd.last, e.snd.body)
+	}
+	if st, out := check("ab12cd"); st != 200 || out["status"] != "approved" {
+		t.Fatalf("the custom code in lower case: %d %v", st, out)
+	}
+
+	sent := e.snd.body
+	for _, bad := range []string{"123", "12345678901", "12 34", "12-34", "1234!", "éééé"} {
+		st, out := create(url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {bad}})
+		msg, _ := out["message"].(string)
+		if st != 400 || errCode(out) != 60200 || !strings.Contains(msg, "CustomCode") || strings.Contains(msg, bad) {
+			t.Errorf("CustomCode %q: %d %v, want 400 60200 naming CustomCode, not showing it", bad, st, out)
+		}
+	}
+	// Turned off by an update: refused again.
+	if st, out, _ := e.do("POST", "/v2/Services/"+svc, url.Values{"CustomCodeEnabled": {"false"}}); st != 200 || out["custom_code_enabled"] != false {
+		t.Fatalf("update: %d %v", st, out)
+	}
+	st, out := create(url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"4829"}})
+	if st != 400 || errCode(out) != 60200 || !strings.Contains(out["message"].(string), "CustomCode") || !strings.Contains(out["message"].(string), "CustomCodeEnabled") {
+		t.Fatalf("CustomCode on a service without it: %d %v", st, out)
+	}
+	if e.snd.body != sent {
+		t.Fatalf("a refused create sent %q", e.snd.body)
+	}
+	if _, out, _ := e.do("GET", "/v2/Services/"+svc, nil); out["custom_code_enabled"] != false {
+		t.Fatalf("fetch: %v", out)
+	}
+}
+
+// TestCustomCodeLetters: on a server whose otp.Service does not read
+// letters back, a CustomCode with letters is refused, digits are fine.
+func TestCustomCodeLetters(t *testing.T) {
+	e := newEnv(t, otp.Options{})
+	svc := e.service(url.Values{"FriendlyName": {"Acme"}, "CustomCodeEnabled": {"true"}})
+	st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"ab12"}})
+	if st != 400 || errCode(out) != 60200 || !strings.Contains(out["message"].(string), "CustomCode") || e.snd.last != "" {
+		t.Fatalf("letters: %d %v (sent %q)", st, out, e.snd.last)
+	}
+	if st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"0123"}}); st != 201 || e.snd.last != "0123" {
+		t.Fatalf("digits: %d %v", st, out)
 	}
 }

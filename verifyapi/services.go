@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otpkit/otp"
@@ -14,11 +15,13 @@ import (
 
 // serviceDoc is a Verify service as the store keeps it.
 type serviceDoc struct {
-	Sid          string    `json:"sid"`
-	FriendlyName string    `json:"friendly_name"`
-	CodeLength   int       `json:"code_length"`
-	Created      time.Time `json:"created"`
-	Updated      time.Time `json:"updated"`
+	Sid          string `json:"sid"`
+	FriendlyName string `json:"friendly_name"`
+	CodeLength   int    `json:"code_length"`
+	// CustomCodeEnabled lets verifications bring their own code (CustomCode).
+	CustomCodeEnabled bool      `json:"custom_code_enabled,omitempty"`
+	Created           time.Time `json:"created"`
+	Updated           time.Time `json:"updated"`
 }
 
 // serviceJSON is a service as the API answers it (verify.v2.service).
@@ -50,7 +53,8 @@ func (h *Handler) serviceOut(r *http.Request, s *serviceDoc) serviceJSON {
 	u := h.base(r) + "/v2/Services/" + s.Sid
 	return serviceJSON{
 		Sid: s.Sid, AccountSid: h.cfg.AccountSID, FriendlyName: s.FriendlyName, CodeLength: s.CodeLength,
-		DateCreated: stamp(s.Created), DateUpdated: stamp(s.Updated), URL: u,
+		CustomCodeEnabled: s.CustomCodeEnabled,
+		DateCreated:       stamp(s.Created), DateUpdated: stamp(s.Updated), URL: u,
 		Links: map[string]string{
 			"verifications":       u + "/Verifications",
 			"verification_checks": u + "/VerificationCheck",
@@ -62,15 +66,16 @@ func (h *Handler) serviceOut(r *http.Request, s *serviceDoc) serviceJSON {
 // honour: setting one to anything but false is refused, not ignored.
 var unsupportedServiceParams = []string{
 	"LookupEnabled", "SkipSmsToLandlines", "DtmfInputRequired", "TtsName", "Psd2Enabled",
-	"DoNotShareWarningEnabled", "CustomCodeEnabled", "Push.IncludeDate", "Push.ApnCredentialSid",
+	"DoNotShareWarningEnabled", "Push.IncludeDate", "Push.ApnCredentialSid",
 	"Push.FcmCredentialSid", "Totp.Issuer", "Totp.TimeStep", "Totp.CodeLength", "Totp.Skew",
 	"DefaultTemplateSid", "Whatsapp.MsgServiceSid", "Whatsapp.From", "Passkeys.RelyingParty.Id",
 	"Passkeys.RelyingParty.Name", "Passkeys.RelyingParty.Origins", "Passkeys.AuthenticatorAttachment",
 	"Passkeys.DiscoverableCredentials", "Passkeys.UserVerification", "VerifyEventSubscriptionEnabled",
 }
 
-// serviceForm applies the form's FriendlyName and CodeLength to s; it
-// answers 400 and returns false for a bad or unsupported parameter.
+// serviceForm applies the form's FriendlyName, CodeLength and
+// CustomCodeEnabled to s; it answers 400 and returns false for a bad or
+// unsupported parameter.
 func serviceForm(w http.ResponseWriter, r *http.Request, s *serviceDoc, create bool) bool {
 	for _, p := range unsupportedServiceParams {
 		if v, ok := r.PostForm[p]; ok && !(len(v) == 1 && v[0] == "false") {
@@ -94,6 +99,17 @@ func serviceForm(w http.ResponseWriter, r *http.Request, s *serviceDoc, create b
 			return false
 		}
 		s.CodeLength = n
+	}
+	if _, ok := r.PostForm["CustomCodeEnabled"]; ok {
+		switch v := r.PostForm.Get("CustomCodeEnabled"); strings.ToLower(v) {
+		case "true":
+			s.CustomCodeEnabled = true
+		case "false":
+			s.CustomCodeEnabled = false
+		default:
+			invalid(w, "CustomCodeEnabled", "true or false")
+			return false
+		}
 	}
 	return true
 }

@@ -264,6 +264,33 @@ func TestAgainstVerifyDescription(t *testing.T) {
 		t.Fatalf("fetch after cancel: %v %+v", err, f)
 	}
 
+	// CustomCodeEnabled, set by an update; a verification with a Locale
+	// and a CustomCode; the check of that code.
+	const other = "+12015550124"
+	us, err := api.UpdateService(*s.Sid, (&verify.UpdateServiceParams{}).SetCustomCodeEnabled(true))
+	if err != nil || us.CustomCodeEnabled == nil || !*us.CustomCodeEnabled {
+		t.Fatalf("enable custom codes: %v %+v", err, us)
+	}
+	v, err = api.CreateVerification(*s.Sid, (&verify.CreateVerificationParams{}).SetTo(other).SetChannel("sms").SetLocale("fr").SetCustomCode("4829135"))
+	if err != nil || *v.Status != "pending" {
+		t.Fatalf("create with Locale and CustomCode: %v %+v", err, v)
+	}
+	if snd.last != "4829135" || snd.body != "Votre code Acme est 4829135. Il expire dans 10 minutes." {
+		t.Fatalf("sent %q in %q", snd.last, snd.body)
+	}
+	ck, err = api.CreateVerificationCheck(*s.Sid, (&verify.CreateVerificationCheckParams{}).SetVerificationSid(*v.Sid).SetCode("4829135"))
+	if err != nil || *ck.Status != "approved" {
+		t.Fatalf("check the custom code: %v %+v", err, ck)
+	}
+	cs, err := api.CreateService((&verify.CreateServiceParams{}).SetFriendlyName("Plain").SetCustomCodeEnabled(false))
+	if err != nil || *cs.CustomCodeEnabled {
+		t.Fatalf("create a service without custom codes: %v %+v", err, cs)
+	}
+	_, err = api.CreateVerification(*cs.Sid, (&verify.CreateVerificationParams{}).SetTo(other).SetChannel("sms").SetCustomCode("4829135"))
+	if code(t, err) != 60200 {
+		t.Fatalf("CustomCode on a service without it: %v, want 60200", err)
+	}
+
 	// Error answers, in Twilio's shape.
 	unknown := "VA" + strings.Repeat("0", 32)
 	if st, b := sc.post("/v2/Services/"+unknown+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}}, acct, token); st != 404 || b["code"] != 20404.0 {
@@ -275,6 +302,12 @@ func TestAgainstVerifyDescription(t *testing.T) {
 	if st, b := sc.post("/v2/Services/"+*s.Sid+"/Verifications", url.Values{"To": {"not a number"}, "Channel": {"sms"}}, acct, token); st != 400 || b["code"] != 60200.0 {
 		t.Errorf("invalid To: %d %v", st, b)
 	}
+	if st, b := sc.post("/v2/Services/"+*s.Sid+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "Locale": {"fr_FR"}}, acct, token); st != 400 || b["code"] != 60200.0 {
+		t.Errorf("malformed Locale: %d %v", st, b)
+	}
+	if st, b := sc.post("/v2/Services/"+*s.Sid+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"12"}}, acct, token); st != 400 || b["code"] != 60200.0 {
+		t.Errorf("malformed CustomCode: %d %v", st, b)
+	}
 	if st, b := sc.get("/v2/Services/" + *s.Sid + "/Verifications/VE" + strings.Repeat("0", 32)); st != 404 || b["code"] != 20404.0 {
 		t.Errorf("unknown verification: %d %v", st, b)
 	}
@@ -282,6 +315,7 @@ func TestAgainstVerifyDescription(t *testing.T) {
 	sc.all.Require(
 		"POST /v2/Services Created",
 		"GET /v2/Services/{Sid} OK",
+		"POST /v2/Services/{Sid} OK",
 		"POST /v2/Services/{ServiceSid}/Verifications Created",
 		"POST /v2/Services/{ServiceSid}/Verifications Too Many Requests",
 		"GET /v2/Services/{ServiceSid}/Verifications/{Sid} OK",

@@ -120,7 +120,7 @@ func (h *Handler) checkOut(v *verificationDoc) checkJSON {
 // unsupportedVerificationParams are create parameters otp serve cannot
 // honour; a request that sets one is refused.
 var unsupportedVerificationParams = []string{
-	"CustomCode", "CustomMessage", "SendDigits", "RateLimits", "ChannelConfiguration", "AppHash",
+	"CustomMessage", "SendDigits", "RateLimits", "ChannelConfiguration", "AppHash",
 	"TemplateSid", "TemplateCustomSubstitutions", "EnableSnaClientToken", "RiskCheck",
 }
 
@@ -132,11 +132,7 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 	}
 	for _, p := range unsupportedVerificationParams {
 		if _, set := r.PostForm[p]; set {
-			why := "otp serve does not support it"
-			if p == "CustomCode" {
-				why = "otp serve makes its own codes and keeps only their hashes"
-			}
-			invalid(w, p, why)
+			invalid(w, p, "otp serve does not support it")
 			return
 		}
 	}
@@ -160,6 +156,28 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 		invalid(w, "To", "not a valid phone number in E.164")
 		return
 	}
+	// Locale picks the message's templates (otp.SendRequest.Locale); a tag
+	// without templates here gets the default ones.
+	locale := r.PostForm.Get("Locale")
+	if locale != "" && !otp.ValidLocale(locale) {
+		invalid(w, "Locale", "not a BCP 47 language tag, such as fr or pt-BR")
+		return
+	}
+	custom := r.PostForm.Get("CustomCode")
+	if custom != "" {
+		if !s.CustomCodeEnabled {
+			invalid(w, "CustomCode", "this service does not allow custom codes: set its CustomCodeEnabled to true")
+			return
+		}
+		if _, err := h.cfg.OTP.CheckCustomCode(custom); err != nil {
+			why := fmt.Sprintf("%d to %d ASCII digits or letters", otp.MinLength, otp.MaxLength)
+			if _, perr := otp.ParseCustomCode(custom); perr == nil {
+				why = "letters this server's codes do not have (otp.Options.CustomCodeLetters allows them)"
+			}
+			invalid(w, "CustomCode", why)
+			return
+		}
+	}
 	name := s.FriendlyName
 	if n := r.PostForm.Get("CustomFriendlyName"); n != "" {
 		name = n
@@ -172,7 +190,7 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 	// The client's address is the abuse guard's client key (its per-client
 	// rules); behind a proxy every request shares the proxy's.
 	client, _, _ := net.SplitHostPort(r.RemoteAddr)
-	res, err := sender.SendWith(ctx, otp.SendRequest{To: to, Channel: dch, Client: client})
+	res, err := sender.SendWith(ctx, otp.SendRequest{To: to, Channel: dch, Client: client, Locale: locale, Code: custom})
 	h.cfg.Metrics.ObserveSend(res, err)
 	var re *otp.RetryError
 	var be *otp.BlockedError

@@ -8,6 +8,15 @@
 // verification) returns the same verification with a new attempt, but
 // carries a NEW code: otpkit's store keeps only a keyed hash of the code,
 // so the old code cannot be sent again, and the new one replaces it.
+//
+// A create's Locale picks the message's templates ([otp.SendRequest]
+// Locale: the tag's, its base language's, else the default ones; the
+// answer has no locale field, as Twilio's has none). Its CustomCode, on a
+// service whose CustomCodeEnabled is true, is the code sent instead of a
+// generated one (4 to 10 ASCII digits or letters, checked case-insensitively;
+// letters other than the code format's need the otp.Service's
+// Options.CustomCodeLetters, which otp serve sets); on any other service
+// it is refused with 400 60200.
 package verifyapi
 
 import (

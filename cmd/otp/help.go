@@ -137,6 +137,15 @@ tree documents every key.
                                    digit) .TTL ("10 minutes") .AppName .Channel .To;
                                    a template must include .Code or .Spoken
 
+  [delivery.locales.fr]            templates by BCP 47 tag, for otp send --locale and otp
+                                   serve's Locale: the tag's table, else its language's
+                                   ("pt" for "pt-BR"), else [delivery]'s. Shipped: de, es,
+                                   fr, it, nl, pt, pt-PT; a table overrides one
+  sms_template = "Votre code {{.AppName}} est {{.Code}}. Il expire dans {{.TTL}}."
+  voice_template = "Votre code {{.AppName}} est : {{.Spoken}}."
+                                   a key left out keeps the shipped or [delivery] one;
+                                   .TTL is in the shipped languages' words, else English
+
   Every provider below also takes base_url (default: its API's origin; a proxy, an
   edge or a test server) and timeout (default "30s", retries included); the outbox
   takes neither.

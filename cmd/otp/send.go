@@ -23,6 +23,7 @@ type sendOptions struct {
 	to          []string
 	toFile      string
 	channel     string
+	locale      string
 	wait        bool
 	waitTimeout time.Duration
 }
@@ -30,7 +31,7 @@ type sendOptions struct {
 func newSendCmd(a *app, g *globalFlags) *cobra.Command {
 	o := &sendOptions{}
 	cmd := &cobra.Command{
-		Use:   "send --to NUMBER... [--to-file FILE] [--channel sms|voice|auto] [--wait]",
+		Use:   "send --to NUMBER... [--to-file FILE] [--channel sms|voice|auto] [--locale TAG] [--wait]",
 		Short: "Send a new code to phone numbers",
 		Long: `Send makes a new code for the number, replacing any pending one, and delivers it by SMS
 or voice call through the configured provider. Numbers may be written as people write them
@@ -42,6 +43,10 @@ with the same code. The send is refused while the number is locked (exit 4), wit
 resend cooldown or over the sends allowed per window (exit 5); the error says when to retry.
 If no route accepts the message, the code is withdrawn (exit 6).
 
+--locale picks the message's language by BCP 47 tag ("fr", "pt-BR"): the templates of
+[delivery.locales.TAG], else those of its base language ("pt"), else the [delivery] ones.
+otpkit ships de, es, fr, it, nl, pt and pt-PT; other tags get the [delivery] templates.
+
 --wait looks up the delivery status until the message is delivered (exit 0) or failed, or
 until --wait-timeout (exit 8), printing each status as it changes.
 
@@ -50,6 +55,7 @@ send to many numbers, 8 at a time: one line (or JSON object) per number, then a 
 The exit code is then the worst outcome, in this order: 7, 2, 6, 9, 8, 5, 4, 0.`,
 		Example: `  otp send --to '+1 201 555 0123'
   otp send --to +12015550123 --channel voice --json
+  otp send --to +12015550123 --locale pt-BR
   otp send --to +12015550123 --wait --wait-timeout 2m
   otp send --to-file numbers.txt --wait --json`,
 		Args: noArgs,
@@ -59,6 +65,7 @@ The exit code is then the worst outcome, in this order: 7, 2, 6, 9, 8, 5, 4, 0.`
 	f.StringArrayVar(&o.to, "to", nil, "phone number to send a code to; repeat for several")
 	f.StringVar(&o.toFile, "to-file", "", `file of numbers, one per line ("-": stdin)`)
 	f.StringVar(&o.channel, "channel", "", "sms, voice or auto (default [delivery] channel, else sms)")
+	f.StringVar(&o.locale, "locale", "", `language of the message, a BCP 47 tag ("fr", "pt-BR"); default the [delivery] templates`)
 	f.BoolVar(&o.wait, "wait", false, "wait until the provider reports the message delivered (exit 8 if not)")
 	f.DurationVar(&o.waitTimeout, "wait-timeout", time.Minute, "how long --wait waits for a final status")
 	return cmd
@@ -75,6 +82,9 @@ func (a *app) runSend(cmd *cobra.Command, g *globalFlags, o *sendOptions) error 
 	targets, err := a.targets(o)
 	if err != nil {
 		return err
+	}
+	if o.locale != "" && !otp.ValidLocale(o.locale) {
+		return usageErrorf("--locale: %q is not a BCP 47 language tag (want e.g. fr or pt-BR)", o.locale)
 	}
 	if o.wait && o.waitTimeout <= 0 {
 		return usageErrorf("--wait-timeout must be positive")
@@ -203,7 +213,7 @@ func (o outcome) code() int {
 // sendOne sends a code to one number and, with --wait, waits for its
 // delivery, printing the status changes.
 func (a *app) sendOne(ctx context.Context, e *env, number string, ch delivery.Channel, o *sendOptions, p *sendPrinter) outcome {
-	res, err := e.svc.Send(ctx, number, ch)
+	res, err := e.svc.SendWith(ctx, otp.SendRequest{To: number, Channel: ch, Locale: o.locale})
 	out := outcome{to: number, res: res, err: err}
 	if err != nil || !o.wait {
 		return out

@@ -56,6 +56,8 @@ func (a *app) runServe(cmd *cobra.Command, g *globalFlags, addr string) error {
 		return err
 	}
 	e.server = true
+	// Twilio's CustomCode may have letters: the checks read them back.
+	e.opts.CustomCodeLetters = true
 	if err := e.open(cmd.Context(), a, g, &sendPlan{channel: "auto"}); err != nil {
 		return err
 	}

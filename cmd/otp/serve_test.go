@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -142,4 +143,40 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd})
+}
+
+// TestServeCustomCodeLocale: otp serve reads letters of a CustomCode back
+// (it sets otp.Options.CustomCodeLetters) and sends in the Locale's
+// language, from the configuration's templates.
+func TestServeCustomCodeLocale(t *testing.T) {
+	box := filepath.Join(t.TempDir(), "outbox.jsonl")
+	addr := startServe(t, serveConf("addr = \"127.0.0.1:0\"\n[delivery.outbox]\npath = \""+box+"\"\n"))
+	post := func(path, form string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://"+addr+path, strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(serveSID, serveToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %s %v %v", path, resp.Status, out, err)
+		}
+		return out
+	}
+	svc := post("/v2/Services", "FriendlyName=Acme&CustomCodeEnabled=true")["sid"].(string)
+	post("/v2/Services/"+svc+"/Verifications", "To=%2B12015550123&Channel=sms&Locale=fr-FR&CustomCode=ab12Cd")
+	sent, err := os.ReadFile(box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"body":"Votre code Acme est AB12CD. Il expire dans 10 minutes.","code":"AB12CD"`; !strings.Contains(string(sent), want) {
+		t.Fatalf("outbox %s, want %s", sent, want)
+	}
+	if out := post("/v2/Services/"+svc+"/VerificationCheck", "To=%2B12015550123&Code=ab-12-cd"); out["status"] != "approved" {
+		t.Fatalf("check: %v", out)
+	}
 }
