@@ -3,6 +3,7 @@ package filestore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/otpkit/otpkit/store"
@@ -43,37 +44,41 @@ func (s *Store) docView(ctx context.Context, kind string, fn func(b *bolt.Bucket
 }
 
 // docUpdate runs fn in a write transaction on the kind's bucket, made if
-// needed. fn reports whether it changed anything: a transaction that
-// changed nothing is rolled back, saving the fsync.
+// needed, through the committer: the same group commit as the records, so
+// documents written at once by many requests share one fsync. fn reports
+// whether it changed anything; it may run more than once (a batch whose
+// transaction failed is run again one operation at a time). An error of fn
+// wrapping store.ErrNotFound is the operation's own; any other fails the
+// transaction.
 func (s *Store) docUpdate(ctx context.Context, kind string, fn func(b *bolt.Bucket) (bool, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return store.ErrClosed
+	return s.submit(&op{ctx: ctx, doc: &docOp{kind: kind, fn: fn}})
+}
+
+// docOp is one docUpdate, run by the committer.
+type docOp struct {
+	kind string
+	fn   func(b *bolt.Bucket) (bool, error)
+}
+
+// applyDoc runs a doc op inside tx.
+func applyDoc(tx *bolt.Tx, o *op) (changed bool, err error) {
+	docs, err := tx.CreateBucketIfNotExists(docsBucket)
+	if err != nil {
+		return false, err
 	}
-	return s.guard(func() error {
-		tx, err := s.db.Begin(true)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		docs, err := tx.CreateBucketIfNotExists(docsBucket)
-		if err != nil {
-			return err
-		}
-		b, err := docs.CreateBucketIfNotExists([]byte(kind))
-		if err != nil {
-			return err
-		}
-		changed, err := fn(b)
-		if err != nil || !changed {
-			return err
-		}
-		return tx.Commit()
-	})
+	b, err := docs.CreateBucketIfNotExists([]byte(o.doc.kind))
+	if err != nil {
+		return false, err
+	}
+	changed, err = o.doc.fn(b)
+	if errors.Is(err, store.ErrNotFound) {
+		o.err = err
+		return false, nil
+	}
+	return changed, err
 }
 
 func (s *Store) docErr(kind, id string, err error) error {

@@ -339,6 +339,8 @@ type op struct {
 	// whether the entries are to be written; if it fails, nothing is.
 	step *store.GuardStep
 	gfn  func(*store.Record, []*store.GuardEntry) (bool, error)
+	// doc, when set instead of fn, is a document write (docs.go).
+	doc  *docOp
 	err  error
 	done chan struct{}
 }
@@ -430,6 +432,14 @@ func (s *Store) apply(ops []*op) error {
 		}
 		if o.guard != nil {
 			s.applyGuard(gt, o)
+			continue
+		}
+		if o.doc != nil {
+			c, err := applyDoc(tx, o)
+			if err != nil {
+				return err
+			}
+			changed = changed || c
 			continue
 		}
 		key := []byte(o.number)
