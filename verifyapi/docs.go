@@ -1,10 +1,12 @@
 package verifyapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // The kinds of documents the handler keeps in the store.
@@ -27,6 +29,63 @@ func (h *Handler) load(ctx context.Context, kind, id string, v any) ([]byte, err
 	return raw, nil
 }
 
+// docCache keeps decoded documents by id with the bytes they were decoded
+// from: a read whose bytes are the same skips the decoding. It is bounded.
+type docCache[T any] struct {
+	mu sync.Mutex
+	m  map[string]cachedDoc[T]
+}
+
+type cachedDoc[T any] struct {
+	raw []byte
+	v   T
+}
+
+// maxCached bounds a docCache; past it, the cache starts again empty.
+const maxCached = 1024
+
+func (c *docCache[T]) get(id string, raw []byte) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.m[id]
+	if !ok || !bytes.Equal(d.raw, raw) {
+		var zero T
+		return zero, false
+	}
+	return d.v, true
+}
+
+func (c *docCache[T]) put(id string, raw []byte, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = make(map[string]cachedDoc[T])
+	}
+	c.m[id] = cachedDoc[T]{raw: raw, v: v}
+}
+
+// loadIndex reads a pending index ({"sid":"VE..."}) and returns its sid.
+// The index is what json.Marshal writes; other spellings are decoded.
+func (h *Handler) loadIndex(ctx context.Context, id string) (raw []byte, sid string, err error) {
+	raw, err = h.cfg.Docs.GetDoc(ctx, kindPending, id)
+	if err != nil {
+		return nil, "", err
+	}
+	const pre, suf = `{"sid":"`, `"}`
+	if n := len(raw) - len(pre) - len(suf); n == 34 && string(raw[:len(pre)]) == pre && string(raw[len(raw)-len(suf):]) == suf {
+		if s := string(raw[len(pre) : len(pre)+n]); ValidSid("VE", s) {
+			return raw, s, nil
+		}
+	}
+	var idx struct {
+		Sid string `json:"sid"`
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return nil, "", fmt.Errorf("%s %s: %w", kindPending, id, err)
+	}
+	return raw, idx.Sid, nil
+}
+
 // errStop ends an update without writing.
 var errStop = errors.New("no change")
 
@@ -35,11 +94,22 @@ var errStop = errors.New("no change")
 // client changed it in between. fn returns errStop to write nothing; the
 // value returned is the document as last read or written.
 func update[T any](ctx context.Context, h *Handler, kind, id string, fn func(*T) error) (*T, error) {
+	return updateFrom(ctx, h, kind, id, nil, nil, fn)
+}
+
+// updateFrom is update whose first try starts from raw, the document as
+// the caller read it, and first, raw decoded (a copy is changed), rather
+// than from a fresh read: a read saved when nobody changed it since.
+func updateFrom[T any](ctx context.Context, h *Handler, kind, id string, raw []byte, first *T, fn func(*T) error) (*T, error) {
 	for {
 		v := new(T)
-		raw, err := h.load(ctx, kind, id, v)
-		if err != nil {
-			return nil, err
+		if first != nil {
+			*v, first = *first, nil
+		} else {
+			var err error
+			if raw, err = h.load(ctx, kind, id, v); err != nil {
+				return nil, err
+			}
 		}
 		if err := fn(v); err != nil {
 			return v, err

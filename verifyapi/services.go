@@ -130,7 +130,16 @@ func (h *Handler) createService(w http.ResponseWriter, r *http.Request) {
 // service loads a service, answering 404 (or 503) itself when it cannot.
 func (h *Handler) service(w http.ResponseWriter, r *http.Request, sid, path string) (*serviceDoc, bool) {
 	s := &serviceDoc{}
-	_, err := h.load(r.Context(), kindService, sid, s)
+	raw, err := h.cfg.Docs.GetDoc(r.Context(), kindService, sid)
+	if err == nil {
+		if c, ok := h.services.get(sid, raw); ok {
+			*s = c
+		} else if err = json.Unmarshal(raw, s); err == nil {
+			h.services.put(sid, raw, *s)
+		} else {
+			err = fmt.Errorf("%s %s: %w", kindService, sid, err)
+		}
+	}
 	switch {
 	case errors.Is(err, errNotFound) || err != nil && !ValidSid("VA", sid):
 		notFound(w, path)

@@ -261,15 +261,12 @@ var errRaced = errors.New("another create for the same To won")
 func (h *Handler) recordOnce(ctx context.Context, svc, to, channel string, att attempt, expires time.Time, r *http.Request) (*verificationDoc, error) {
 	now := att.Time
 	pendingID := svc + ":" + to
-	var idx struct {
-		Sid string `json:"sid"`
-	}
-	oldIdx, err := h.load(ctx, kindPending, pendingID, &idx)
+	oldIdx, pending, err := h.loadIndex(ctx, pendingID)
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, err
 	}
-	if idx.Sid != "" {
-		v, err := update(ctx, h, kindVerification, idx.Sid, func(v *verificationDoc) error {
+	if pending != "" {
+		v, err := update(ctx, h, kindVerification, pending, func(v *verificationDoc) error {
 			if v.status(now) != statusPending {
 				return errStop
 			}
@@ -297,8 +294,9 @@ func (h *Handler) recordOnce(ctx context.Context, svc, to, channel string, att a
 	if err := h.put(ctx, kindVerification, v.Sid, v); err != nil {
 		return nil, err
 	}
-	idx.Sid = v.Sid
-	newIdx, err := json.Marshal(idx)
+	newIdx, err := json.Marshal(struct {
+		Sid string `json:"sid"`
+	}{v.Sid})
 	if err != nil {
 		return nil, err
 	}
@@ -362,9 +360,10 @@ func (h *Handler) verification(w http.ResponseWriter, r *http.Request, svc, sid 
 
 // settle moves a pending verification to status (approved, expired,
 // max_attempts_reached) and returns it; false if it was no longer pending.
-func (h *Handler) settle(ctx context.Context, sid, status string) (*verificationDoc, bool, error) {
+// raw and cur are the verification as the caller read it.
+func (h *Handler) settle(ctx context.Context, sid, status string, raw []byte, cur *verificationDoc) (*verificationDoc, bool, error) {
 	now := h.cfg.Now()
-	v, err := update(ctx, h, kindVerification, sid, func(v *verificationDoc) error {
+	v, err := updateFrom(ctx, h, kindVerification, sid, raw, cur, func(v *verificationDoc) error {
 		if v.Status != statusPending {
 			return errStop
 		}
@@ -400,23 +399,22 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 			invalid(w, "To", "not a valid phone number in E.164")
 			return
 		}
-		var idx struct {
-			Sid string `json:"sid"`
-		}
-		if _, err := h.load(ctx, kindPending, svc+":"+to, &idx); errors.Is(err, errNotFound) {
+		_, pending, err := h.loadIndex(ctx, svc+":"+to)
+		if errors.Is(err, errNotFound) {
 			notFound(w, path)
 			return
 		} else if err != nil {
 			storeFailed(w)
 			return
 		}
-		sid = idx.Sid
+		sid = pending
 	} else if !ValidSid("VE", sid) {
 		invalid(w, "VerificationSid", "VE followed by 32 hex digits")
 		return
 	}
 	v := &verificationDoc{}
-	if _, err := h.load(ctx, kindVerification, sid, v); errors.Is(err, errNotFound) {
+	raw, err := h.load(ctx, kindVerification, sid, v)
+	if errors.Is(err, errNotFound) {
 		notFound(w, path)
 		return
 	} else if err != nil {
@@ -430,7 +428,7 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 	switch v.status(h.cfg.Now()) {
 	case statusPending:
 	case statusExpired:
-		h.settle(ctx, sid, statusExpired)
+		h.settle(ctx, sid, statusExpired, raw, v)
 		notFound(w, path)
 		return
 	default:
@@ -440,7 +438,7 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 	res, err := h.cfg.OTP.Verify(ctx, v.To, code)
 	switch {
 	case err == nil && res.Verdict == otp.Approved:
-		nv, ok, err := h.settle(ctx, sid, statusApproved)
+		nv, ok, err := h.settle(ctx, sid, statusApproved, raw, v)
 		if err != nil {
 			storeFailed(w)
 			return
@@ -451,14 +449,14 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 		}
 		writeJSON(w, http.StatusOK, h.checkOut(nv))
 	case res.Verdict == otp.Locked || res.Verdict == otp.Rejected && res.AttemptsLeft == 0:
-		h.settle(ctx, sid, statusMaxed)
+		h.settle(ctx, sid, statusMaxed, raw, v)
 		writeErr(w, http.StatusTooManyRequests, 60202, "Max check attempts reached")
 	case res.Verdict == otp.Rejected:
 		writeJSON(w, http.StatusOK, h.checkOut(v))
 	case errors.Is(err, otp.ErrInvalidCode):
 		invalid(w, "Code", "not a code this service sends")
 	case res.Verdict == otp.Expired:
-		h.settle(ctx, sid, statusExpired)
+		h.settle(ctx, sid, statusExpired, raw, v)
 		notFound(w, path)
 	case errors.Is(err, otp.ErrStore):
 		storeFailed(w)

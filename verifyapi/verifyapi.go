@@ -53,6 +53,9 @@ type Config struct {
 // Handler is an http.Handler answering the Verify v2 API.
 type Handler struct {
 	cfg Config
+	// services remembers decoded services by their stored bytes: each
+	// request reads its service, which rarely changes (services.go).
+	services docCache[serviceDoc]
 }
 
 // New returns a Handler; it fails on a malformed account sid, an empty
