@@ -116,33 +116,48 @@ func (m *Metrics) wantsBody(route string) bool {
 // observe counts one answer: its latency, and for creating a
 // verification and checking one, what the answer (Twilio's wire format)
 // says happened.
-func (m *Metrics) observe(route string, status int, d time.Duration, body []byte) {
+//
+// The handler notes what it answered (a); without a note, the answer is
+// read from body.
+func (m *Metrics) observe(route string, status int, d time.Duration, a *answer, body []byte) {
 	if m == nil {
 		return
 	}
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
-	var v struct {
-		Channel  string            `json:"channel"`
-		Status   string            `json:"status"`
-		Attempts []json.RawMessage `json:"send_code_attempts"`
+	read := func() answer {
+		if a != nil {
+			return *a
+		}
+		var v struct {
+			Channel  string            `json:"channel"`
+			Status   string            `json:"status"`
+			Attempts []json.RawMessage `json:"send_code_attempts"`
+		}
+		if json.Unmarshal(body, &v) != nil {
+			return answer{attempts: -1}
+		}
+		return answer{channel: v.Channel, status: v.Status, attempts: len(v.Attempts)}
 	}
 	switch route {
 	case routeCreate:
-		if status == http.StatusCreated && json.Unmarshal(body, &v) == nil && len(v.Attempts) <= 1 {
-			m.created.WithLabelValues(label(v.Channel)).Inc()
+		if status != http.StatusCreated {
+			break
+		}
+		if v := read(); v.attempts >= 0 && v.attempts <= 1 {
+			m.created.WithLabelValues(label(v.channel)).Inc()
 		}
 	case routeCheck:
 		var outcome string
 		switch {
 		case status == http.StatusOK || status == http.StatusCreated:
-			_ = json.Unmarshal(body, &v)
-			switch v.Status {
+			v := read()
+			switch v.status {
 			case "approved":
 				outcome = "approved"
 			case "pending":
 				outcome = "rejected"
 			default:
-				outcome = label(v.Status)
+				outcome = label(v.status)
 			}
 		case status == http.StatusTooManyRequests:
 			outcome = "max_attempts"

@@ -234,7 +234,9 @@ func (h *Handler) createVerification(w http.ResponseWriter, r *http.Request, svc
 		storeFailed(w)
 		return
 	}
-	writeJSON(w, http.StatusCreated, h.verificationOut(r, v))
+	out := h.verificationOut(r, v)
+	noteAnswer(w, answer{channel: out.Channel, status: out.Status, attempts: len(out.SendCodeAttempts)})
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // record files a send: a new attempt of the To's pending verification if
@@ -447,12 +449,16 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 			notFound(w, path)
 			return
 		}
-		writeJSON(w, http.StatusOK, h.checkOut(nv))
+		out := h.checkOut(nv)
+		noteAnswer(w, answer{channel: out.Channel, status: out.Status})
+		writeJSON(w, http.StatusOK, out)
 	case res.Verdict == otp.Locked || res.Verdict == otp.Rejected && res.AttemptsLeft == 0:
 		h.settle(ctx, sid, statusMaxed, raw, v)
 		writeErr(w, http.StatusTooManyRequests, 60202, "Max check attempts reached")
 	case res.Verdict == otp.Rejected:
-		writeJSON(w, http.StatusOK, h.checkOut(v))
+		out := h.checkOut(v)
+		noteAnswer(w, answer{channel: out.Channel, status: out.Status})
+		writeJSON(w, http.StatusOK, out)
 	case errors.Is(err, otp.ErrInvalidCode):
 		invalid(w, "Code", "not a code this service sends")
 	case res.Verdict == otp.Expired:
