@@ -45,7 +45,16 @@ type guardBatcher struct {
 	mu      sync.Mutex
 	queue   []*guardReq
 	running bool
+	// last is what this process last read or wrote under each key (""
+	// for absent), used only by the running leader: a batch starts from it
+	// and skips reading when it has every key, and the compare-and-set
+	// proves it still right. Another process's write makes that one try
+	// fail; the next reads afresh.
+	last map[string]string
 }
+
+// maxGuardCache bounds guardBatcher.last; past it, the cache starts again.
+const maxGuardCache = 8192
 
 // maxGuardTries bounds the optimistic retries of one batch when other
 // clients keep changing the same entries.
@@ -113,23 +122,46 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 	for k, i := range index {
 		names[i] = k
 	}
-	// One try: read every key, apply the calls in order, and write with
+	// One try: read every key (from the cache of the last batch when it
+	// has them all), apply the calls in order, and write with
 	// casGuardScript, which writes only if no key changed since the read.
-	// Two round trips, where WATCH, GET, MULTI/EXEC and UNWATCH took four.
-	step := func() (bool, error) {
-		vals, err := s.ops.MGet(ctx, rkeys...).Result()
-		if err != nil {
-			return false, err
+	// One round trip, or two when a key must be read, where WATCH, GET,
+	// MULTI/EXEC and UNWATCH took four.
+	cache := &s.guardBatch.last
+	step := func(fresh bool) (bool, error) {
+		read := make([]string, len(rkeys))
+		var missing []int
+		for i, rk := range rkeys {
+			v, ok := (*cache)[rk]
+			if fresh || !ok {
+				missing = append(missing, i)
+			}
+			read[i] = v
+		}
+		cached := len(missing) < len(rkeys)
+		if len(missing) > 0 {
+			mk := make([]string, len(missing))
+			for j, i := range missing {
+				mk[j] = rkeys[i]
+			}
+			vals, err := s.ops.MGet(ctx, mk...).Result()
+			if err != nil {
+				return false, err
+			}
+			for j, v := range vals {
+				str, _ := v.(string)
+				read[missing[j]] = str
+			}
 		}
 		state := make([]store.GuardEntry, len(rkeys))
-		read := make([]string, len(rkeys))
-		for i, v := range vals {
-			if str, ok := v.(string); ok {
+		for i, str := range read {
+			if str != "" {
 				d, err := guardcodec.Decode([]byte(str))
 				if err != nil {
+					delete(*cache, rkeys[i])
 					return false, fmt.Errorf("guard entry %q: %w", names[i], err)
 				}
-				state[i], read[i] = d, str
+				state[i] = d
 			}
 		}
 		lastNow := make([]time.Time, len(rkeys))
@@ -158,6 +190,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		// "k" keep, "d" delete, or "s" set to the value with the TTL in
 		// ms, indexed under name at score.
 		args := make([]any, 0, 6*len(rkeys))
+		after := make([]string, len(rkeys)) // each key's value once written
 		writes := 0
 		for i, e := range state {
 			action, val, ttl, score := "k", "", int64(0), int64(0)
@@ -177,16 +210,33 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			if action != "k" {
 				writes++
 			}
+			after[i] = read[i]
+			if action != "k" {
+				after[i] = val
+			}
 			args = append(args, read[i], action, val, ttl, score, names[i])
 		}
-		if writes == 0 {
-			return true, nil
+		if writes == 0 && !cached {
+			return true, nil // read just now, nothing to write
 		}
+		// With nothing to write, the script only proves the cache right.
 		ok, err := casGuardScript.Run(ctx, s.ops, append(rkeys, s.guardIndex()), args...).Int()
-		return ok == 1, err
+		if err != nil || ok != 1 {
+			for _, rk := range rkeys {
+				delete(*cache, rk)
+			}
+			return false, err
+		}
+		if *cache == nil || len(*cache) > maxGuardCache {
+			*cache = make(map[string]string)
+		}
+		for i, rk := range rkeys {
+			(*cache)[rk] = after[i]
+		}
+		return true, nil
 	}
 	for try := 0; ; try++ {
-		done, err := step()
+		done, err := step(try > 0)
 		switch {
 		case err == nil && done:
 			return
