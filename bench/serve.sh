@@ -3,7 +3,9 @@
 # concurrent clients (bench/serveload) with the outbox provider, on the file
 # store and on Redis, with p50/p99 latency of a pair, and the same load in
 # the same run against Prism mocking Twilio's Verify v2 spec (the mock people
-# use today; stateless, it approves every code). Run it from anywhere:
+# use today; stateless, it approves every code), and against a Go net/http
+# server that answers fixed JSON (bench/servebase): the ceiling the load and
+# net/http leave on these CPUs. Run it from anywhere:
 #
 #	bash bench/serve.sh
 #
@@ -37,6 +39,7 @@ say() { echo "serve.sh: $*" >&2; }
 say "building into $work"
 go build -o "$work/otp" ./cmd/otp
 go build -o "$work/serveload" ./bench/serveload
+go build -o "$work/servebase" ./bench/servebase
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
@@ -125,6 +128,16 @@ else
 	say "redis: none, its row is skipped"
 fi
 
+# The reference row: net/http answering fixed JSON (bench/servebase), what
+# the load and net/http on these CPUs leave for any Go server.
+port=$(free_port)
+"$work/servebase" -addr "127.0.0.1:$port" >"$work/servebase.log" 2>&1 &
+pids+=("$!")
+wait_http "http://127.0.0.1:$port/healthz"
+say "go-net/http: $clients clients, ${warm}s warm-up, ${secs}s measured"
+results+=("$("$work/serveload" -label go-net/http -url "http://127.0.0.1:$port" -account $account -token $token \
+	-service VA0123456789abcdef0123456789abcdef -clients "$clients" -duration "${secs}s" -warmup "${warm}s")")
+
 prism_note="not run"
 if [ "${BENCH_PRISM:-1}" != 0 ]; then
 	spec=${BENCH_SPEC:-}
@@ -177,6 +190,7 @@ for r in "${results[@]}"; do
 	ratio=-
 	if [ -n "$prism_rate" ] && [ "$name" != prism ]; then ratio=$(awk "BEGIN { printf \"%.1fx\", $rate / $prism_rate }"); fi
 	target="(for reference)"
+	[ "$name" = go-net/http ] && target="(fixed answers: the ceiling)"
 	case $name in
 	otp-serve-redis) target="$(awk "BEGIN { print ($rate >= 5000 && $p99 < 25) ? \"PASS\" : \"FAIL\" }") >=5000/s, p99<25ms" ;;
 	otp-serve-file) target="$(awk "BEGIN { print ($p99 < 25) ? \"PASS\" : \"FAIL\" }") p99<25ms" ;;

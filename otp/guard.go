@@ -484,19 +484,9 @@ func (s *Service) release(ctx context.Context, now time.Time, ad admission) {
 	})
 }
 
-// noteVerified counts a verified code against its prefix, for the
-// conversion rule and the report.
-func (s *Service) noteVerified(ctx context.Context, now time.Time, number string) {
-	if step := s.verifiedStep(now, number); step != nil {
-		_ = s.gstore.UpdateGuard(ctx, now, step.Keys, func(es []*store.GuardEntry) error {
-			_, err := step.Fn(es)
-			return err
-		})
-	}
-}
-
-// verifiedStep is noteVerified's store step, nil if the guard counts
-// nothing.
+// verifiedStep counts a verified code against its prefix, for the
+// conversion rule and the report: the store step of [Service.check], nil if
+// the guard counts nothing.
 func (s *Service) verifiedStep(now time.Time, number string) *store.GuardStep {
 	g := s.guard
 	if g == nil || s.gstore == nil || !g.counting {

@@ -500,8 +500,16 @@ func (s *Service) check(ctx context.Context, req store.CheckRequest) (store.Chec
 		return s.gtx.CheckGuarded(ctx, req, *step)
 	}
 	res, err := s.store.Check(ctx, req)
-	if err == nil && res.Outcome == store.Approved {
-		s.noteVerified(context.WithoutCancel(ctx), req.Now, req.Number)
+	if err == nil && res.Outcome == store.Approved && step != nil {
+		fn := func(es []*store.GuardEntry) error {
+			_, err := step.Fn(es)
+			return err
+		}
+		if d, ok := s.store.(store.GuardDeferrer); ok {
+			d.DeferGuard(req.Now, step.Keys, fn) // the check need not wait for it
+		} else {
+			_ = s.gstore.UpdateGuard(context.WithoutCancel(ctx), req.Now, step.Keys, fn)
+		}
 	}
 	return res, err
 }

@@ -117,3 +117,13 @@ func ApplyCheckGuarded(rec *Record, req CheckRequest, entries []*GuardEntry, ste
 	}
 	return res, true, nil
 }
+
+// GuardDeferrer is implemented by stores that can run an UpdateGuard in the
+// background, for a count nobody waits on: package otp's count of verified
+// codes, on a store that is not a [GuardTx] (Redis, whose records and guard
+// entries are in different cluster slots). DeferGuard returns at once; the
+// update runs as UpdateGuard would, its error dropped, and Close waits for
+// the updates still running.
+type GuardDeferrer interface {
+	DeferGuard(now time.Time, keys []string, fn func(entries []*GuardEntry) error)
+}

@@ -13,7 +13,25 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-var _ store.GuardStore = (*Store)(nil)
+var (
+	_ store.GuardStore    = (*Store)(nil)
+	_ store.GuardDeferrer = (*Store)(nil)
+)
+
+// DeferGuard implements [store.GuardDeferrer]: UpdateGuard in a goroutine
+// of its own, which joins the batch of this process's other guard calls.
+func (s *Store) DeferGuard(now time.Time, keys []string, fn func([]*store.GuardEntry) error) {
+	s.deferMu.RLock()
+	defer s.deferMu.RUnlock()
+	if s.noDefer {
+		return
+	}
+	s.deferred.Add(1)
+	go func() {
+		defer s.deferred.Done()
+		_ = s.UpdateGuard(context.Background(), now, keys, fn)
+	}()
+}
 
 // The guard's entries are string keys under the prefix with the hash tag
 // {guard}, so that one script can change several of them in a Redis

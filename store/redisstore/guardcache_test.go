@@ -45,3 +45,40 @@ func TestGuardCacheSeesOtherWriters(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferGuardCloseWaits: counts deferred just before Close are all
+// written by the time Close returns.
+func TestDeferGuardCloseWaits(t *testing.T) {
+	prefix := testPrefix(t)
+	s := openTest(t, prefix)
+	now := testclock.Base()
+	const n = 50
+	for range n {
+		s.DeferGuard(now, []string{"deferred"}, func(es []*store.GuardEntry) error {
+			e := es[0]
+			if len(e.Slots) == 0 {
+				e.Slots = []store.GuardSlot{{Start: now}}
+			}
+			e.Slots[0].Verified++
+			e.Expires = now.Add(time.Hour)
+			return nil
+		})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// After Close, DeferGuard does nothing (and does not panic).
+	s.DeferGuard(now, []string{"deferred"}, func([]*store.GuardEntry) error { t.Error("ran after Close"); return nil })
+	var got int
+	if err := openTest(t, prefix).UpdateGuard(context.Background(), now, []string{"deferred"}, func(es []*store.GuardEntry) error {
+		if len(es[0].Slots) > 0 {
+			got = es[0].Slots[0].Verified
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != n {
+		t.Errorf("after Close the entry counts %d, want %d", got, n)
+	}
+}

@@ -103,6 +103,9 @@ type Store struct {
 	closeMu    sync.Once
 	errc       error
 	guardBatch guardBatcher // group commit of this process's UpdateGuard calls (guard.go)
+	deferMu    sync.RWMutex
+	noDefer    bool           // Close began: DeferGuard does nothing
+	deferred   sync.WaitGroup // DeferGuard's updates still running
 }
 
 var _ store.Store = (*Store)(nil)
@@ -276,6 +279,10 @@ func (s *Store) Get(ctx context.Context, number string) (store.Record, bool, err
 // it from a URL, and leaves a client given in Options open.
 func (s *Store) Close() error {
 	s.closeMu.Do(func() {
+		s.deferMu.Lock()
+		s.noDefer = true
+		s.deferMu.Unlock()
+		s.deferred.Wait()
 		s.closed.Store(true)
 		if s.owned {
 			s.errc = s.client.Close()
