@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // The kinds of documents the handler keeps in the store.
@@ -39,6 +40,7 @@ type docCache[T any] struct {
 type cachedDoc[T any] struct {
 	raw []byte
 	v   T
+	at  time.Time // when it was read
 }
 
 // maxCached bounds a docCache; past it, the cache starts again empty.
@@ -55,13 +57,33 @@ func (c *docCache[T]) get(id string, raw []byte) (T, bool) {
 	return d.v, true
 }
 
-func (c *docCache[T]) put(id string, raw []byte, v T) {
+// recent returns the document if it was read within maxAge of now.
+func (c *docCache[T]) recent(id string, now time.Time, maxAge time.Duration) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.m[id]
+	if !ok || maxAge <= 0 || now.Before(d.at) || now.Sub(d.at) >= maxAge {
+		var zero T
+		return zero, false
+	}
+	return d.v, true
+}
+
+// put keeps v, decoded from raw, as read at now.
+func (c *docCache[T]) put(id string, raw []byte, v T, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCached {
 		c.m = make(map[string]cachedDoc[T])
 	}
-	c.m[id] = cachedDoc[T]{raw: raw, v: v}
+	c.m[id] = cachedDoc[T]{raw: raw, v: v, at: now}
+}
+
+// drop forgets the document: it changed, or is gone.
+func (c *docCache[T]) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
 }
 
 // loadIndex reads a pending index ({"sid":"VE..."}) and returns its sid.

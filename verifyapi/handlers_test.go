@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -640,5 +641,49 @@ func TestCustomCodeLetters(t *testing.T) {
 	}
 	if st, out, _ := e.do("POST", "/v2/Services/"+svc+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}, "CustomCode": {"0123"}}); st != 201 || e.snd.last != "0123" {
 		t.Fatalf("digits: %d %v", st, out)
+	}
+}
+
+// TestServiceChangesReachOtherServers: two servers on one store. A
+// service deleted through one is gone at once there, and on the other
+// within serviceMaxAge (a second), which may use it as it last read it
+// until then.
+func TestServiceChangesReachOtherServers(t *testing.T) {
+	st := memstore.New()
+	clk := testclock.New()
+	mk := func() *env {
+		svc, err := otp.New(context.Background(), st, &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: st, Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &env{t, h, clk, &capture{}}
+	}
+	one, two := mk(), mk()
+	sid := one.service(url.Values{"FriendlyName": {"Acme"}})
+	create := func(e *env, to string) int {
+		code, _, _ := e.do("POST", "/v2/Services/"+sid+"/Verifications", url.Values{"To": {to}, "Channel": {"sms"}})
+		return code
+	}
+	for i, e := range []*env{one, two} { // each has now read the service
+		if c := create(e, fmt.Sprintf("+1201555012%d", i)); c != http.StatusCreated {
+			t.Fatalf("create = %d, want 201", c)
+		}
+	}
+	if c, _, _ := one.do("DELETE", "/v2/Services/"+sid, nil); c != http.StatusNoContent {
+		t.Fatalf("delete = %d", c)
+	}
+	if c := create(one, "+12015550124"); c != http.StatusNotFound {
+		t.Errorf("create on the server that deleted it = %d, want 404 at once", c)
+	}
+	if c, _, _ := two.do("GET", "/v2/Services/"+sid, nil); c != http.StatusNotFound {
+		t.Errorf("fetch on the other server = %d, want 404 (a fetch reads the store)", c)
+	}
+	clk.Advance(time.Second)
+	if c := create(two, "+12015550125"); c != http.StatusNotFound {
+		t.Errorf("create on the other server a second later = %d, want 404", c)
 	}
 }

@@ -127,18 +127,39 @@ func (h *Handler) createService(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, h.serviceOut(r, s))
 }
 
-// service loads a service, answering 404 (or 503) itself when it cannot.
+// serviceMaxAge is how long a verification or a check may use the
+// service as this server last read it, without reading it again: every
+// request needs its service, and services rarely change. Changes made
+// through this server apply at once; another server's, within this time.
+const serviceMaxAge = time.Second
+
+// service loads a service for a verification or a check (as read within
+// serviceMaxAge), answering 404 (or 503) itself when it cannot.
 func (h *Handler) service(w http.ResponseWriter, r *http.Request, sid, path string) (*serviceDoc, bool) {
+	return h.serviceAt(w, r, sid, path, serviceMaxAge)
+}
+
+// serviceAt is service as read at most maxAge ago (0: read it now).
+func (h *Handler) serviceAt(w http.ResponseWriter, r *http.Request, sid, path string, maxAge time.Duration) (*serviceDoc, bool) {
 	s := &serviceDoc{}
+	now := h.cfg.Now()
+	if c, ok := h.services.recent(sid, now, maxAge); ok {
+		*s = c
+		return s, true
+	}
 	raw, err := h.cfg.Docs.GetDoc(r.Context(), kindService, sid)
 	if err == nil {
 		if c, ok := h.services.get(sid, raw); ok {
 			*s = c
+			h.services.put(sid, raw, c, now)
 		} else if err = json.Unmarshal(raw, s); err == nil {
-			h.services.put(sid, raw, *s)
+			h.services.put(sid, raw, *s, now)
 		} else {
 			err = fmt.Errorf("%s %s: %w", kindService, sid, err)
 		}
+	}
+	if err != nil {
+		h.services.drop(sid)
 	}
 	switch {
 	case errors.Is(err, errNotFound) || err != nil && !ValidSid("VA", sid):
@@ -152,7 +173,7 @@ func (h *Handler) service(w http.ResponseWriter, r *http.Request, sid, path stri
 }
 
 func (h *Handler) fetchService(w http.ResponseWriter, r *http.Request, sid string) {
-	if s, ok := h.service(w, r, sid, "/Services/"+sid); ok {
+	if s, ok := h.serviceAt(w, r, sid, "/Services/"+sid, 0); ok {
 		writeJSON(w, http.StatusOK, h.serviceOut(r, s))
 	}
 }
@@ -163,6 +184,7 @@ func (h *Handler) updateService(w http.ResponseWriter, r *http.Request, sid stri
 		return
 	}
 	var bad bool
+	defer h.services.drop(sid)
 	s, err := update(r.Context(), h, kindService, sid, func(s *serviceDoc) error {
 		if !serviceForm(noWriter{}, r, s, false) {
 			bad = true
@@ -189,6 +211,7 @@ func (h *Handler) deleteService(w http.ResponseWriter, r *http.Request, sid stri
 		return
 	}
 	err := h.cfg.Docs.DeleteDoc(r.Context(), kindService, sid)
+	h.services.drop(sid)
 	switch {
 	case errors.Is(err, errNotFound):
 		notFound(w, "/Services/"+sid)
