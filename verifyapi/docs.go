@@ -158,3 +158,34 @@ func (h *Handler) put(ctx context.Context, kind, id string, v any) error {
 	}
 	return h.cfg.Docs.PutDoc(ctx, kind, id, out)
 }
+
+// sidSet is a bounded set of verification sids, with a value per sid.
+type sidSet struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// get returns the value kept for key.
+func (s *sidSet) get(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	return v, ok
+}
+
+// set keeps v for key; past maxCached keys, the set starts again empty.
+func (s *sidSet) set(key, v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) >= maxCached {
+		s.m = make(map[string]string)
+	}
+	s.m[key] = v
+}
+
+// drop forgets key.
+func (s *sidSet) drop(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+}

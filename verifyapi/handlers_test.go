@@ -492,7 +492,7 @@ func TestConcurrentCreatesOneVerification(t *testing.T) {
 func TestPurge(t *testing.T) {
 	st := memstore.New()
 	clk := testclock.New()
-	svc, err := otp.New(context.Background(), st, &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1})
+	svc, err := otp.New(context.Background(), st, &capture{}, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1, MaxSends: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -685,5 +685,111 @@ func TestServiceChangesReachOtherServers(t *testing.T) {
 	clk.Advance(time.Second)
 	if c := create(two, "+12015550125"); c != http.StatusNotFound {
 		t.Errorf("create on the other server a second later = %d, want 404", c)
+	}
+}
+
+// countingDocs counts the reads of a DocStore.
+type countingDocs struct {
+	store.DocStore
+	mu    sync.Mutex
+	reads map[string]int // by kind
+}
+
+func (c *countingDocs) GetDoc(ctx context.Context, kind, id string) ([]byte, error) {
+	c.mu.Lock()
+	c.reads[kind]++
+	c.mu.Unlock()
+	return c.DocStore.GetDoc(ctx, kind, id)
+}
+
+func (c *countingDocs) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.reads {
+		n += v
+	}
+	return n
+}
+
+// A server remembers which verification a To's check is for and which
+// verifications ended, so a pair reads the store less; what another
+// server did in between still decides every answer.
+func TestChecksFollowOtherServers(t *testing.T) {
+	st := memstore.New()
+	clk := testclock.New()
+	snd := &capture{}
+	mk := func() (*env, *countingDocs) {
+		svc, err := otp.New(context.Background(), st, snd, otp.Options{Secret: []byte("0123456789abcdef0123"), Now: clk.Now, ResendAfter: -1, MaxSends: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs := &countingDocs{DocStore: st, reads: map[string]int{}}
+		h, err := verifyapi.New(verifyapi.Config{AccountSID: acct, AuthToken: token, OTP: svc, Docs: docs, Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &env{t, h, clk, snd}, docs
+	}
+	one, docs := mk()
+	two, _ := mk()
+	sid := one.service(url.Values{"FriendlyName": {"Acme"}})
+	const to = "+12015550131"
+	create := func(e *env) string {
+		t.Helper()
+		c, out, _ := e.send(sid, to)
+		if c != http.StatusCreated {
+			t.Fatalf("create = %d %v", c, out)
+		}
+		return out["sid"].(string)
+	}
+	check := func(e *env, code string) (int, string) {
+		t.Helper()
+		c, out, _ := e.do("POST", "/v2/Services/"+sid+"/VerificationCheck", url.Values{"To": {to}, "Code": {code}})
+		if c != http.StatusOK {
+			return c, ""
+		}
+		return c, out["sid"].(string) + " " + out["status"].(string)
+	}
+
+	// The other server approves and starts a new verification: this one's
+	// check by To is for the new one.
+	first := create(one)
+	if c, got := check(two, snd.last); got != first+" approved" {
+		t.Fatalf("check on two = %d %q, want %s approved", c, got, first)
+	}
+	second := create(two)
+	if second == first {
+		t.Fatal("a create after an approval returned the approved verification")
+	}
+	if c, got := check(one, snd.last); got != second+" approved" {
+		t.Fatalf("check on one = %d %q, want %s approved (the other server's new verification)", c, got, second)
+	}
+
+	// The same after the first server's verification expired.
+	third := create(one)
+	clk.Advance(11 * time.Minute)
+	fourth := create(two)
+	if fourth == third {
+		t.Fatal("a create after expiry returned the expired verification")
+	}
+	if c, got := check(one, snd.last); got != fourth+" approved" {
+		t.Fatalf("check on one = %d %q, want %s approved", c, got, fourth)
+	}
+	if c, _ := check(one, snd.last); c != http.StatusNotFound {
+		t.Fatalf("a second check = %d, want 404", c)
+	}
+
+	// On one server, a pair reads the store twice: the To's index on the
+	// create, the verification on the check.
+	create(one)
+	check(one, snd.last)
+	before := docs.total()
+	create(one)
+	if c, _ := check(one, snd.last); c != http.StatusOK {
+		t.Fatalf("check = %d", c)
+	}
+	if n := docs.total() - before; n > 2 {
+		t.Errorf("a pair read the store %d times, want 2", n)
 	}
 }

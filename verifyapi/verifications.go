@@ -267,9 +267,10 @@ func (h *Handler) recordOnce(ctx context.Context, svc, to, channel string, att a
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, err
 	}
-	if pending != "" {
+	if _, ended := h.ended.get(pending); pending != "" && !ended {
 		v, err := update(ctx, h, kindVerification, pending, func(v *verificationDoc) error {
 			if v.status(now) != statusPending {
+				h.noteEnded(v)
 				return errStop
 			}
 			v.Attempts = append(v.Attempts, att)
@@ -278,6 +279,7 @@ func (h *Handler) recordOnce(ctx context.Context, svc, to, channel string, att a
 		})
 		switch {
 		case err == nil:
+			h.latest.set(pendingID, v.Sid)
 			return v, nil
 		case !errors.Is(err, errStop) && !errors.Is(err, errNotFound):
 			return nil, err
@@ -311,7 +313,15 @@ func (h *Handler) recordOnce(ctx context.Context, svc, to, channel string, att a
 		_ = h.cfg.Docs.DeleteDoc(ctx, kindVerification, v.Sid)
 		return nil, errRaced
 	}
+	h.latest.set(pendingID, v.Sid)
 	return v, nil
+}
+
+// noteEnded remembers v's sid if v has ended (see Handler.ended).
+func (h *Handler) noteEnded(v *verificationDoc) {
+	if v.Status != statusPending {
+		h.ended.set(v.Sid, "")
+	}
 }
 
 // verification answers a fetch (GET) or an update (POST Status).
@@ -356,6 +366,7 @@ func (h *Handler) verification(w http.ResponseWriter, r *http.Request, svc, sid 
 	case err != nil:
 		storeFailed(w)
 	default:
+		h.noteEnded(v)
 		writeJSON(w, http.StatusOK, h.verificationOut(r, v))
 	}
 }
@@ -373,7 +384,11 @@ func (h *Handler) settle(ctx context.Context, sid, status string, raw []byte, cu
 		return nil
 	})
 	if errors.Is(err, errStop) {
+		h.noteEnded(v)
 		return v, false, nil
+	}
+	if err == nil {
+		h.noteEnded(v)
 	}
 	return v, err == nil, err
 }
@@ -390,41 +405,33 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 		return
 	}
 	sid := r.PostForm.Get("VerificationSid")
+	var v *verificationDoc
+	var raw []byte
+	var err error
 	if sid == "" {
-		raw := r.PostForm.Get("To")
-		if raw == "" {
+		in := r.PostForm.Get("To")
+		if in == "" {
 			invalid(w, "To", "To or VerificationSid is required")
 			return
 		}
-		to, err := h.cfg.OTP.ParseNumber(raw)
-		if err != nil {
+		to, perr := h.cfg.OTP.ParseNumber(in)
+		if perr != nil {
 			invalid(w, "To", "not a valid phone number in E.164")
 			return
 		}
-		_, pending, err := h.loadIndex(ctx, svc+":"+to)
-		if errors.Is(err, errNotFound) {
-			notFound(w, path)
-			return
-		} else if err != nil {
-			storeFailed(w)
-			return
-		}
-		sid = pending
+		sid, v, raw, err = h.pendingOf(ctx, svc, to)
 	} else if !ValidSid("VE", sid) {
 		invalid(w, "VerificationSid", "VE followed by 32 hex digits")
 		return
+	} else {
+		v = &verificationDoc{}
+		raw, err = h.load(ctx, kindVerification, sid, v)
 	}
-	v := &verificationDoc{}
-	raw, err := h.load(ctx, kindVerification, sid, v)
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, errNotFound) || err == nil && v.ServiceSid != svc {
 		notFound(w, path)
 		return
 	} else if err != nil {
 		storeFailed(w)
-		return
-	}
-	if v.ServiceSid != svc {
-		notFound(w, path)
 		return
 	}
 	switch v.status(h.cfg.Now()) {
@@ -434,6 +441,7 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 		notFound(w, path)
 		return
 	default:
+		h.noteEnded(v)
 		notFound(w, path)
 		return
 	}
@@ -469,4 +477,32 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 	default: // used or gone: another check won, or a newer send replaced it
 		notFound(w, path)
 	}
+}
+
+// pendingOf finds the verification a check by To is for: the one the To's
+// pending index names. It starts from the sid this server last saw there
+// (Handler.latest), which is still the index's while that verification is
+// pending, and reads the index when it is not. It returns the verification
+// as read, or an error wrapping errNotFound.
+func (h *Handler) pendingOf(ctx context.Context, svc, to string) (sid string, v *verificationDoc, raw []byte, err error) {
+	key := svc + ":" + to
+	if sid, ok := h.latest.get(key); ok {
+		v = &verificationDoc{}
+		raw, err = h.load(ctx, kindVerification, sid, v)
+		switch {
+		case err == nil && v.ServiceSid == svc && v.status(h.cfg.Now()) == statusPending:
+			return sid, v, raw, nil
+		case err != nil && !errors.Is(err, errNotFound):
+			return "", nil, nil, err
+		}
+	}
+	_, pending, err := h.loadIndex(ctx, key)
+	if err != nil {
+		h.latest.drop(key)
+		return "", nil, nil, err
+	}
+	h.latest.set(key, pending)
+	v = &verificationDoc{}
+	raw, err = h.load(ctx, kindVerification, pending, v)
+	return pending, v, raw, err
 }

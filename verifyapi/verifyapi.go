@@ -56,6 +56,15 @@ type Handler struct {
 	// services remembers decoded services by their stored bytes: each
 	// request reads its service, which rarely changes (services.go).
 	services docCache[serviceDoc]
+	// ended holds sids of verifications this server saw end (any stored
+	// status but pending, which none ever leaves): a create for their To
+	// need not read them to know it starts a new one.
+	ended sidSet
+	// latest maps a service sid and To ("VA...:+1...") to the sid this
+	// server last read or wrote in the To's pending index. A check by To
+	// starts from it and reads the index only when that verification is
+	// no longer pending: while one is pending, no create replaces it.
+	latest sidSet
 }
 
 // New returns a Handler; it fails on a malformed account sid, an empty
