@@ -1,6 +1,7 @@
 package otp_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/otpkit/otpkit/delivery"
 	"github.com/otpkit/otpkit/otp"
+	"github.com/otpkit/otpkit/store"
 	"github.com/otpkit/otpkit/store/memstore"
 )
 
@@ -230,4 +232,40 @@ func TestGuardOptionsChecked(t *testing.T) {
 
 func newService(o otp.GuardOptions) (*otp.Service, error) {
 	return otp.New(ctx(), memstore.New(), &capture{}, otp.Options{Secret: secret(), Guard: o})
+}
+
+// declining is a memory store that declines guarded issues, as a Redis
+// Cluster does: package otp runs the guard's step and Issue apart.
+type declining struct{ *memstore.Store }
+
+func (declining) IssueGuarded(context.Context, store.IssueRequest, store.GuardStep) (store.IssueResult, error) {
+	return store.IssueResult{}, fmt.Errorf("not here: %w", errors.ErrUnsupported)
+}
+
+// TestGuardWhenTheStoreDeclines: the guard's rules hold, and a send the
+// number's limits refuse is taken back, when the store declines to run the
+// step with its Issue.
+func TestGuardWhenTheStoreDeclines(t *testing.T) {
+	clk := newClock()
+	out := &capture{}
+	svc, err := otp.New(ctx(), declining{memstore.New()}, out, otp.Options{Secret: secret(), Now: clk.now, Guard: otp.GuardOptions{PrefixMaxSends: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Send(ctx(), numberIn(0), delivery.SMS); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // cooldown refusals, taken back
+		if _, err := svc.Send(ctx(), numberIn(0), delivery.SMS); !errors.Is(err, otp.ErrRateLimited) {
+			t.Fatalf("resend: %v", err)
+		}
+	}
+	if _, err := svc.Send(ctx(), numberIn(1), delivery.SMS); err != nil {
+		t.Fatalf("the second send was refused: %v", err)
+	}
+	_, err = svc.Send(ctx(), numberIn(2), delivery.SMS)
+	wantBlocked(t, err, otp.ReasonPrefixVelocity)
+	if n := len(out.msgs); n != 2 {
+		t.Errorf("%d messages sent, want 2", n)
+	}
 }

@@ -50,6 +50,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"time"
 
@@ -143,6 +144,7 @@ type Service struct {
 	guard    *guard               // nil: the guard is off
 	gstore   store.GuardStore     // the store's guard state, if it keeps it
 	gtx      store.GuardTx        // the store's guarded Issue and Check, if it has them
+	gissue   store.GuardIssuer    // the store's guarded Issue, if it has it
 }
 
 // withDefaults returns v, or def when v is zero, or 0 when v is negative.
@@ -174,6 +176,7 @@ func New(ctx context.Context, st store.Store, sender delivery.Sender, opts Optio
 	s.gstore, _ = st.(store.GuardStore)
 	if s.gstore != nil {
 		s.gtx, _ = st.(store.GuardTx)
+		s.gissue, _ = st.(store.GuardIssuer)
 	}
 	if s.guard != nil && s.guard.counting && s.gstore == nil {
 		return nil, fmt.Errorf("%w: the guard's counting rules: %w", ErrInvalidOptions, ErrNoGuardStore)
@@ -455,18 +458,20 @@ func (s *Service) SendWith(ctx context.Context, req SendRequest) (SendResult, er
 }
 
 // issue runs the abuse guard and the store's Issue for a send: in one
-// atomic step when the store is a [store.GuardTx], else the guard's step,
+// atomic step when the store is a [store.GuardIssuer], else the guard's step,
 // then Issue, taking the guard's counts back if Issue refuses. A send the
 // guard refuses (in enforce mode) is not issued: ad.blocked says why.
 func (s *Service) issue(ctx context.Context, req store.IssueRequest, client string) (admission, store.IssueResult, error) {
 	ad, step := s.admitStep(req.Now, req.Number, client)
-	if step != nil && s.gtx != nil {
-		is, err := s.gtx.IssueGuarded(ctx, req, *step)
-		if err != nil {
-			return admission{}, is, fmt.Errorf("%w: %w", ErrStore, err)
+	if step != nil && s.gissue != nil {
+		is, err := s.gissue.IssueGuarded(ctx, req, *step)
+		if !errors.Is(err, errors.ErrUnsupported) { // else: this store cannot here (a Redis Cluster)
+			if err != nil {
+				return admission{}, is, fmt.Errorf("%w: %w", ErrStore, err)
+			}
+			ad.finish(req.Now)
+			return *ad, is, nil
 		}
-		ad.finish(req.Now)
-		return *ad, is, nil
 	}
 	if step != nil {
 		err := s.gstore.UpdateGuard(ctx, req.Now, step.Keys, func(es []*store.GuardEntry) error {

@@ -67,16 +67,27 @@ func (e GuardEntry) Clone() GuardEntry {
 // also never counts, even for a moment, a send the number's own limits
 // refuse.
 type GuardTx interface {
+	GuardIssuer
+	// CheckGuarded runs the record's [Record.Check] and, if the code is
+	// approved, step.Fn on the live entries of step.Keys (whose proceed is
+	// ignored), in one atomic step.
+	CheckGuarded(ctx context.Context, req CheckRequest, step GuardStep) (CheckResult, error)
+}
+
+// GuardIssuer is the send half of [GuardTx], for stores that can run the
+// guard's step and a record's Issue in one atomic step but not a Check and
+// the count of a verified code (Redis, which counts those in the
+// background: [GuardDeferrer]). Package otp uses it for sends when the
+// store has it.
+type GuardIssuer interface {
 	// IssueGuarded runs step.Fn on the live entries of step.Keys and, if it
 	// lets the send through, the record's [Record.Issue], in one atomic step.
 	// The entries are written as Fn left them when the code is issued, or
 	// when Fn refused the send (a block it set stays), and not when the
 	// record refused it. A refused send's result has Outcome [IssueRefused].
+	// A store that cannot do it on its present connection (a Redis Cluster)
+	// returns an error wrapping [errors.ErrUnsupported] and does nothing.
 	IssueGuarded(ctx context.Context, req IssueRequest, step GuardStep) (IssueResult, error)
-	// CheckGuarded runs the record's [Record.Check] and, if the code is
-	// approved, step.Fn on the live entries of step.Keys (whose proceed is
-	// ignored), in one atomic step.
-	CheckGuarded(ctx context.Context, req CheckRequest, step GuardStep) (CheckResult, error)
 }
 
 // GuardStep is the abuse guard's part of a [GuardTx] call: the entries it

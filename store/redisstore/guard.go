@@ -2,9 +2,11 @@ package redisstore
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +18,43 @@ import (
 var (
 	_ store.GuardStore    = (*Store)(nil)
 	_ store.GuardDeferrer = (*Store)(nil)
+	_ store.GuardIssuer   = (*Store)(nil)
 )
+
+// IssueGuarded implements [store.GuardIssuer]: the step joins the batch of
+// this process's guard calls, and the batch's script issues the codes its
+// steps let through, in the same atomic step as the entries' writes. On a
+// Redis Cluster, whose records and guard entries live in different slots,
+// it does nothing and returns an error wrapping [errors.ErrUnsupported]:
+// the caller runs the step and Issue apart.
+func (s *Store) IssueGuarded(ctx context.Context, req store.IssueRequest, step store.GuardStep) (store.IssueResult, error) {
+	if s.cluster {
+		return store.IssueResult{}, fmt.Errorf("redis store: a guarded issue on a Redis Cluster: %w", errors.ErrUnsupported)
+	}
+	if err := s.check(ctx, req.Now, req.ExpiresAt, step.Now); err != nil {
+		return store.IssueResult{}, err
+	}
+	if len(step.Keys) == 0 {
+		proceed, err := step.Fn(nil)
+		if err != nil {
+			return store.IssueResult{}, err
+		}
+		if !proceed {
+			return store.IssueResult{Outcome: store.IssueRefused}, nil
+		}
+		return s.Issue(ctx, req)
+	}
+	r := &guardReq{ctx: ctx, now: step.Now, keys: step.Keys, issue: &req}
+	r.fn = func(es []*store.GuardEntry) error {
+		var err error
+		r.proceed, err = step.Fn(es)
+		return err
+	}
+	if err := s.runGuard(r); err != nil {
+		return store.IssueResult{}, err
+	}
+	return r.res, nil
+}
 
 // DeferGuard implements [store.GuardDeferrer]: UpdateGuard in a goroutine
 // of its own, which joins the batch of this process's other guard calls.
@@ -49,6 +87,13 @@ type guardReq struct {
 	err  error
 	done chan struct{} // closed when its batch ran
 	lead chan struct{} // closed when it is to run the next batch
+
+	// An IssueGuarded call also has the record's Issue, run by the batch's
+	// script if fn lets it through (proceed), and its result.
+	issue   *store.IssueRequest
+	proceed bool
+	res     store.IssueResult
+	settled bool // res is final: the record refused the send
 }
 
 // guardBatcher group-commits UpdateGuard calls: the first caller to find no
@@ -90,7 +135,12 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 	if len(keys) == 0 {
 		return fn(nil)
 	}
-	r := &guardReq{ctx: ctx, now: now, keys: keys, fn: fn, done: make(chan struct{}), lead: make(chan struct{})}
+	return s.runGuard(&guardReq{ctx: ctx, now: now, keys: keys, fn: fn})
+}
+
+// runGuard queues r for a batch and returns when a batch ran it.
+func (s *Store) runGuard(r *guardReq) error {
+	r.done, r.lead = make(chan struct{}), make(chan struct{})
 	b := &s.guardBatch
 	b.mu.Lock()
 	b.queue = append(b.queue, r)
@@ -104,8 +154,8 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 		b.mu.Lock()
 	}
 	b.running = true
-	batch := b.queue
-	b.queue = nil
+	batch, rest := takeBatch(b.queue)
+	b.queue = rest
 	b.mu.Unlock()
 	s.runGuardBatch(batch)
 	for _, q := range batch {
@@ -121,9 +171,34 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 	return r.err
 }
 
+// takeBatch splits queue into the next batch and what waits for the one
+// after: a batch issues at most one code per number, so that each record's
+// Issue in the script answers as it would alone. The first of queue is
+// always in the batch.
+func takeBatch(queue []*guardReq) (batch, rest []*guardReq) {
+	var numbers map[string]bool
+	for _, r := range queue {
+		if r.issue != nil {
+			if numbers[r.issue.Number] {
+				rest = append(rest, r)
+				continue
+			}
+			if numbers == nil {
+				numbers = map[string]bool{}
+			}
+			numbers[r.issue.Number] = true
+		}
+		batch = append(batch, r)
+	}
+	return batch, rest
+}
+
 // runGuardBatch applies batch in one transaction, each call's fn on the
 // entries as the calls before it left them. A call whose fn fails changes
-// nothing; an error of the transaction fails every call.
+// nothing; an error of the transaction fails every call. The codes of the
+// IssueGuarded calls that fn lets through are issued by the same script;
+// if a record refuses one, that call is settled with the record's answer
+// and the batch is run again without it, so it counts nowhere.
 func (s *Store) runGuardBatch(batch []*guardReq) {
 	ctx := context.WithoutCancel(batch[0].ctx)
 	var rkeys []string
@@ -142,11 +217,19 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 	}
 	// One try: read every key (from the cache of the last batch when it
 	// has them all), apply the calls in order, and write with
-	// casGuardScript, which writes only if no key changed since the read.
-	// One round trip, or two when a key must be read, where WATCH, GET,
-	// MULTI/EXEC and UNWATCH took four.
+	// casGuardScript (or casIssueScript, with codes to issue), which writes
+	// only if no key changed since the read. One round trip, or two when a
+	// key must be read, where WATCH, GET, MULTI/EXEC and UNWATCH took four.
 	cache := &s.guardBatch.last
-	step := func(fresh bool) (bool, error) {
+	remember := func(vals []string) {
+		if *cache == nil || len(*cache) > maxGuardCache {
+			*cache = make(map[string]string)
+		}
+		for i, rk := range rkeys {
+			(*cache)[rk] = vals[i]
+		}
+	}
+	step := func(fresh bool) (stepOutcome, error) {
 		read := make([]string, len(rkeys))
 		var missing []int
 		for i, rk := range rkeys {
@@ -164,7 +247,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			}
 			vals, err := s.ops.MGet(ctx, mk...).Result()
 			if err != nil {
-				return false, err
+				return stepFailed, err
 			}
 			for j, v := range vals {
 				str, _ := v.(string)
@@ -177,13 +260,17 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				d, err := guardcodec.Decode([]byte(str))
 				if err != nil {
 					delete(*cache, rkeys[i])
-					return false, fmt.Errorf("guard entry %q: %w", names[i], err)
+					return stepFailed, fmt.Errorf("guard entry %q: %w", names[i], err)
 				}
 				state[i] = d
 			}
 		}
 		lastNow := make([]time.Time, len(rkeys))
+		var issues []*guardReq // the calls whose code the script issues
 		for _, r := range batch {
+			if r.settled {
+				continue
+			}
 			r.err = r.ctx.Err()
 			if r.err != nil {
 				continue
@@ -203,11 +290,21 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				state[index[k]] = *entries[j]
 				lastNow[index[k]] = r.now
 			}
+			if r.issue != nil {
+				if r.proceed {
+					issues = append(issues, r)
+				} else {
+					r.res = store.IssueResult{Outcome: store.IssueRefused}
+				}
+			}
 		}
 		// ARGV per key: what was read ("" if absent), then the action:
 		// "k" keep, "d" delete, or "s" set to the value with the TTL in
 		// ms, indexed under name at score.
-		args := make([]any, 0, 6*len(rkeys))
+		args := make([]any, 0, 2+6*len(rkeys)+7*len(issues))
+		if len(issues) > 0 {
+			args = append(args, len(rkeys), len(issues))
+		}
 		after := make([]string, len(rkeys)) // each key's value once written
 		writes := 0
 		for i, e := range state {
@@ -234,43 +331,115 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			}
 			args = append(args, read[i], action, val, ttl, score, names[i])
 		}
-		if writes == 0 && !cached {
-			return true, nil // read just now, nothing to write
+		if len(issues) == 0 {
+			if writes == 0 && !cached {
+				return stepDone, nil // read just now, nothing to write
+			}
+			// With nothing to write, the script only proves the cache right.
+			ok, err := casGuardScript.Run(ctx, s.ops, append(rkeys, s.guardIndex()), args...).Int()
+			if err != nil || ok != 1 {
+				for _, rk := range rkeys {
+					delete(*cache, rk)
+				}
+				return stepConflict, err
+			}
+			remember(after)
+			return stepDone, nil
 		}
-		// With nothing to write, the script only proves the cache right.
-		ok, err := casGuardScript.Run(ctx, s.ops, append(rkeys, s.guardIndex()), args...).Int()
-		if err != nil || ok != 1 {
+		keys := append(append(make([]string, 0, len(rkeys)+1+len(issues)), rkeys...), s.guardIndex())
+		for _, r := range issues {
+			req := r.issue
+			p := req.Policy
+			keys = append(keys, s.key(req.Number))
+			args = append(args, msOf(req.Now), hex.EncodeToString(req.Hash), msOf(req.ExpiresAt),
+				durMs(p.ResendAfter), max(p.MaxSends, 0), durMs(p.SendWindow), durMs(p.Lockout))
+		}
+		reply, err := casIssueScript.Run(ctx, s.ops, keys, args...).Result()
+		if err != nil {
 			for _, rk := range rkeys {
 				delete(*cache, rk)
 			}
-			return false, err
+			return stepFailed, err
 		}
-		if *cache == nil || len(*cache) > maxGuardCache {
-			*cache = make(map[string]string)
+		vals, _ := reply.([]any)
+		num := func(i int) int64 {
+			if i < len(vals) {
+				n, _ := vals[i].(int64)
+				return n
+			}
+			return 0
 		}
-		for i, rk := range rkeys {
-			(*cache)[rk] = after[i]
-		}
-		return true, nil
-	}
-	for try := 0; ; try++ {
-		done, err := step(try > 0)
 		switch {
-		case err == nil && done:
+		case len(vals) == 0: // 0: an entry changed
+			for _, rk := range rkeys {
+				delete(*cache, rk)
+			}
+			return stepConflict, nil
+		case num(0) == 2: // records refused: settle them, and again without
+			for i := 1; i+2 < len(vals); i += 3 {
+				j := int(num(i)) - 1
+				if j < 0 || j >= len(issues) {
+					return stepFailed, fmt.Errorf("guarded issue script replied with record %d of %d", j+1, len(issues))
+				}
+				r := issues[j]
+				r.settled = true
+				if num(i+1) < 0 { // a damaged record: its call fails, the others go on
+					msg, _ := vals[i+2].(string)
+					r.err = fmt.Errorf("redis store: issue %s: %w: %s", s.key(r.issue.Number), store.ErrCorrupt, strings.TrimPrefix(msg, "OTPCORRUPT "))
+					continue
+				}
+				r.res = store.IssueResult{Outcome: store.IssueOutcome(num(i + 1)), RetryAt: timeOf(num(i + 2))}
+			}
+			remember(read) // the script proved what was read
+			return stepAgain, nil
+		case num(0) == 1 && len(vals) == 1+5*len(issues):
+			for j, r := range issues {
+				v := vals[1+5*j:]
+				n := func(k int) int64 { x, _ := v[k].(int64); return x }
+				r.res = store.IssueResult{
+					Outcome: store.IssueOutcome(n(0)), SentAt: timeOf(n(1)), RetryAt: timeOf(n(2)),
+					NextAt: timeOf(n(3)), SendsLeft: int(n(4)),
+				}
+			}
+			remember(after)
+			return stepDone, nil
+		default:
+			return stepFailed, fmt.Errorf("guarded issue script replied %v", reply)
+		}
+	}
+	for try := 0; ; {
+		out, err := step(try > 0)
+		switch {
+		case out == stepDone:
 			return
-		case err == nil && try < maxGuardTries:
+		case out == stepAgain:
+			continue // not a conflict: from the cache, at once
+		case out == stepConflict && try < maxGuardTries:
 			// Another client won the race: back off a little, at random.
-			time.Sleep(time.Duration(rand.IntN(1000*(min(try, 20)+1))) * time.Microsecond)
+			try++
+			time.Sleep(time.Duration(rand.IntN(1000*(min(try-1, 20)+1))) * time.Microsecond)
 			continue
-		case err == nil:
+		case out == stepConflict:
 			err = errors.New("too many conflicting writers")
 		}
 		for _, r := range batch {
-			r.err = fmt.Errorf("redis store: guard: %w", err)
+			if !r.settled {
+				r.err = fmt.Errorf("redis store: guard: %w", err)
+			}
 		}
 		return
 	}
 }
+
+// stepOutcome is what one try of a guard batch came to.
+type stepOutcome int
+
+const (
+	stepDone     stepOutcome = iota // written (or nothing to write)
+	stepConflict                    // another client changed an entry: try again from a fresh read
+	stepAgain                       // records refused their codes: try again without them
+	stepFailed                      // an error
+)
 
 // casGuardScript writes a batch of guard entries if none changed since it
 // read them: KEYS are the entries, then the index; ARGV six per entry (see

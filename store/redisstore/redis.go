@@ -103,9 +103,13 @@ type Store struct {
 	closeMu    sync.Once
 	errc       error
 	guardBatch guardBatcher // group commit of this process's UpdateGuard calls (guard.go)
-	deferMu    sync.RWMutex
-	noDefer    bool           // Close began: DeferGuard does nothing
-	deferred   sync.WaitGroup // DeferGuard's updates still running
+	// cluster is set for a Redis Cluster client, whose record keys and
+	// guard entries live in different slots: no script can change both,
+	// so IssueGuarded declines.
+	cluster  bool
+	deferMu  sync.RWMutex
+	noDefer  bool           // Close began: DeferGuard does nothing
+	deferred sync.WaitGroup // DeferGuard's updates still running
 }
 
 var _ store.Store = (*Store)(nil)
@@ -142,6 +146,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.ops = s.client
+	_, s.cluster = s.client.(*redis.ClusterClient)
 	if opts.AutoPipeline {
 		// Full duplex rather than go-redis's default of one batch per round
 		// trip: otp serve's create+check pairs on loopback went from about

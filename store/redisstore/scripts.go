@@ -1,6 +1,10 @@
 package redisstore
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The Lua scripts below are the rules of store/record.go ([store.Record]
 // Issue, Check, Cancel and Purge), rewritten for Redis so that each state
@@ -277,9 +281,72 @@ if dirty then save(now, resend, window) end
 return {cleared, 0}
 `
 
+// issueFuncLua is issueLua as a function of a record's key and its ARGV,
+// for casIssueLua; with dry set it writes nothing and only answers what
+// Issue would.
+var issueFuncLua = "local function issueOne(KEYS, ARGV, dry)\n" +
+	strings.Replace(issueLua, "local function save(now, resend, window)\n",
+		"local function save(now, resend, window)\n  if dry then return end\n", 1) +
+	"\nend\n"
+
+// casIssueLua is casGuardScript and Issue for several records in one
+// script (IssueGuarded on a Redis that is not a cluster). KEYS: the guard
+// entries (n), the guard index, the records (m). ARGV: n, m, six per entry
+// (as casGuardScript), seven per record (issueLua's ARGV). It replies 0 if
+// an entry changed since it was read, and writes nothing; {2, j, outcome,
+// retry at, ...} for the records j (1-based) that Issue refuses (outcome
+// -1 and the error for a damaged one), and writes nothing; else it issues every record, writes the entries, and
+// replies {1, then issueLua's five values per record}.
+var casIssueLua = issueFuncLua + `
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 1, n do
+	local cur = redis.call('GET', KEYS[i]) or ''
+	if cur ~= ARGV[2+6*i-5] then return 0 end
+end
+local g = 2 + 6*n
+local function args(j)
+	local a = {}
+	for k = 1, 7 do a[k] = ARGV[g + 7*(j-1) + k] end
+	return a
+end
+local refused = {2}
+for j = 1, m do
+	local r = issueOne({KEYS[n+1+j]}, args(j), true)
+	if r.err then
+		refused[#refused+1] = j
+		refused[#refused+1] = -1
+		refused[#refused+1] = r.err
+	elseif r[1] ~= 0 then
+		refused[#refused+1] = j
+		refused[#refused+1] = r[1]
+		refused[#refused+1] = r[3]
+	end
+end
+if #refused > 1 then return refused end
+local out = {1}
+for j = 1, m do
+	local r = issueOne({KEYS[n+1+j]}, args(j), false)
+	if r.err then return r end
+	for k = 1, 5 do out[#out+1] = r[k] end
+end
+local idx = KEYS[n+1]
+for i = 1, n do
+	local a = ARGV[2+6*i-4]
+	if a == 'd' then
+		redis.call('DEL', KEYS[i])
+		redis.call('ZREM', idx, ARGV[2+6*i])
+	elseif a == 's' then
+		redis.call('SET', KEYS[i], ARGV[2+6*i-3], 'PX', ARGV[2+6*i-2])
+		redis.call('ZADD', idx, ARGV[2+6*i-1], ARGV[2+6*i])
+	end
+end
+return out
+`
+
 var (
-	issueScript  = redis.NewScript(issueLua)
-	checkScript  = redis.NewScript(checkLua)
-	cancelScript = redis.NewScript(cancelLua)
-	purgeScript  = redis.NewScript(purgeLua)
+	casIssueScript = redis.NewScript(casIssueLua)
+	issueScript    = redis.NewScript(issueLua)
+	checkScript    = redis.NewScript(checkLua)
+	cancelScript   = redis.NewScript(cancelLua)
+	purgeScript    = redis.NewScript(purgeLua)
 )

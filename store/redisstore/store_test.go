@@ -384,6 +384,10 @@ func TestDamagedValue(t *testing.T) {
 					_, err := s.Issue(ctx, store.IssueRequest{Number: num, Hash: hash("c"), Now: base, ExpiresAt: base.Add(time.Minute), Policy: policy})
 					return err
 				},
+				"IssueGuarded": func() error {
+					_, err := s.IssueGuarded(ctx, store.IssueRequest{Number: num, Hash: hash("c"), Now: base, ExpiresAt: base.Add(time.Minute), Policy: policy}, countOn(base, "p:damaged"))
+					return err
+				},
 				"Check": func() error {
 					_, err := s.Check(ctx, store.CheckRequest{Number: num, Hash: hash("c"), Now: base, Policy: policy})
 					return err
