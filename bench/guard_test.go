@@ -21,11 +21,13 @@ var benchGuard = otp.GuardOptions{
 
 // BenchmarkGuard measures Send+Verify pairs with the guard off and with the
 // recommended rules on, from 64 goroutines (each a client key), in the same
-// run: the guard's cost on each store.
+// run: the guard's cost on each store, and on Redis opened as otp serve
+// opens it (redisstore.Options.AutoPipeline).
 //
 //	go test ./bench -run '^$' -bench Guard
 func BenchmarkGuard(b *testing.B) {
-	for _, bs := range benchStores() {
+	stores := append(benchStores(), benchStore{"redis-autopipeline", openRedisServerStore})
+	for _, bs := range stores {
 		for _, mode := range []string{"off", "on"} {
 			b.Run(fmt.Sprintf("store=%s/guard=%s", bs.name, mode), func(b *testing.B) {
 				opts := otp.Options{Secret: secret, Now: testclock.Base, Guard: otp.GuardOptions{Mode: otp.GuardOff}}

@@ -19,3 +19,14 @@ func openRedisStore(b *testing.B) store.Store {
 	b.Cleanup(func() { s.Close() })
 	return s
 }
+
+// openRedisServerStore is openRedisStore as a server opens it (otp serve,
+// config.StoreServer): with AutoPipeline, for many concurrent callers.
+func openRedisServerStore(b *testing.B) store.Store {
+	s, err := redisstore.Open(context.Background(), redisstore.Options{Client: redistest.Client(b), Prefix: redistest.Prefix(b), AutoPipeline: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
