@@ -159,7 +159,8 @@ func (h *Handler) put(ctx context.Context, kind, id string, v any) error {
 	return h.cfg.Docs.PutDoc(ctx, kind, id, out)
 }
 
-// sidSet is a bounded set of verification sids, with a value per sid.
+// sidSet is a small, bounded map from a key (a verification sid, or a
+// service sid and To) to a sid, safe for concurrent use.
 type sidSet struct {
 	mu sync.Mutex
 	m  map[string]string

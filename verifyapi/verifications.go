@@ -383,12 +383,11 @@ func (h *Handler) settle(ctx context.Context, sid, status string, raw []byte, cu
 		v.Status, v.Updated = status, now
 		return nil
 	})
-	if errors.Is(err, errStop) {
+	if err == nil || errors.Is(err, errStop) {
 		h.noteEnded(v)
-		return v, false, nil
 	}
-	if err == nil {
-		h.noteEnded(v)
+	if errors.Is(err, errStop) {
+		return v, false, nil
 	}
 	return v, err == nil, err
 }
@@ -486,23 +485,28 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request, svc string) {
 // as read, or an error wrapping errNotFound.
 func (h *Handler) pendingOf(ctx context.Context, svc, to string) (sid string, v *verificationDoc, raw []byte, err error) {
 	key := svc + ":" + to
-	if sid, ok := h.latest.get(key); ok {
+	known, ok := h.latest.get(key)
+	if ok {
 		v = &verificationDoc{}
-		raw, err = h.load(ctx, kindVerification, sid, v)
+		raw, err = h.load(ctx, kindVerification, known, v)
 		switch {
 		case err == nil && v.ServiceSid == svc && v.status(h.cfg.Now()) == statusPending:
-			return sid, v, raw, nil
+			return known, v, raw, nil
 		case err != nil && !errors.Is(err, errNotFound):
 			return "", nil, nil, err
 		}
+		ok = err == nil // v is known as read
 	}
-	_, pending, err := h.loadIndex(ctx, key)
+	_, sid, err = h.loadIndex(ctx, key)
 	if err != nil {
 		h.latest.drop(key)
 		return "", nil, nil, err
 	}
-	h.latest.set(key, pending)
+	h.latest.set(key, sid)
+	if ok && sid == known {
+		return sid, v, raw, nil // the index still names it: as read
+	}
 	v = &verificationDoc{}
-	raw, err = h.load(ctx, kindVerification, pending, v)
-	return pending, v, raw, err
+	raw, err = h.load(ctx, kindVerification, sid, v)
+	return sid, v, raw, err
 }

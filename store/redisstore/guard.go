@@ -221,6 +221,11 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 	// only if no key changed since the read. One round trip, or two when a
 	// key must be read, where WATCH, GET, MULTI/EXEC and UNWATCH took four.
 	cache := &s.guardBatch.last
+	forget := func() { // what it holds of these keys may be wrong
+		for _, rk := range rkeys {
+			delete(*cache, rk)
+		}
+	}
 	remember := func(vals []string) {
 		if *cache == nil || len(*cache) > maxGuardCache {
 			*cache = make(map[string]string)
@@ -338,10 +343,11 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			// With nothing to write, the script only proves the cache right.
 			ok, err := casGuardScript.Run(ctx, s.ops, append(rkeys, s.guardIndex()), args...).Int()
 			if err != nil || ok != 1 {
-				for _, rk := range rkeys {
-					delete(*cache, rk)
+				forget()
+				if err != nil {
+					return stepFailed, err
 				}
-				return stepConflict, err
+				return stepConflict, nil
 			}
 			remember(after)
 			return stepDone, nil
@@ -356,9 +362,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		}
 		reply, err := casIssueScript.Run(ctx, s.ops, keys, args...).Result()
 		if err != nil {
-			for _, rk := range rkeys {
-				delete(*cache, rk)
-			}
+			forget()
 			return stepFailed, err
 		}
 		vals, _ := reply.([]any)
@@ -371,9 +375,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		}
 		switch {
 		case len(vals) == 0: // 0: an entry changed
-			for _, rk := range rkeys {
-				delete(*cache, rk)
-			}
+			forget()
 			return stepConflict, nil
 		case num(0) == 2: // records refused: settle them, and again without
 			for i := 1; i+2 < len(vals); i += 3 {
@@ -394,11 +396,10 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			return stepAgain, nil
 		case num(0) == 1 && len(vals) == 1+5*len(issues):
 			for j, r := range issues {
-				v := vals[1+5*j:]
-				n := func(k int) int64 { x, _ := v[k].(int64); return x }
+				at := 1 + 5*j
 				r.res = store.IssueResult{
-					Outcome: store.IssueOutcome(n(0)), SentAt: timeOf(n(1)), RetryAt: timeOf(n(2)),
-					NextAt: timeOf(n(3)), SendsLeft: int(n(4)),
+					Outcome: store.IssueOutcome(num(at)), SentAt: timeOf(num(at + 1)), RetryAt: timeOf(num(at + 2)),
+					NextAt: timeOf(num(at + 3)), SendsLeft: int(num(at + 4)),
 				}
 			}
 			remember(after)
