@@ -105,6 +105,8 @@ type Store struct {
 
 	keyMu sync.Mutex
 	key   []byte
+
+	gcache guardCache // the committer's (guard.go)
 }
 
 var (
@@ -487,12 +489,16 @@ func (s *Store) apply(ops []*op) error {
 	}
 	c, err := gt.flush()
 	if err != nil {
+		gt.settle(false)
 		return err
 	}
 	if !changed && !c {
+		gt.settle(true)
 		return nil
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	gt.settle(err == nil)
+	return err
 }
 
 // Issue implements [store.Store].

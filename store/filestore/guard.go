@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/otpkit/otpkit/store"
@@ -67,6 +68,9 @@ type guardTx struct {
 	s       *Store
 	tx      *bolt.Tx
 	entries map[string]*guardState
+	// slab and slots are clone's chunks.
+	slab  []store.GuardEntry
+	slots []store.GuardSlot
 }
 
 type guardState struct {
@@ -74,7 +78,25 @@ type guardState struct {
 	e     store.GuardEntry // as the batch left it
 	dirty bool
 	now   time.Time // of the last change
+	// stored is what flush left under the key (nil: absent), once it ran.
+	stored []byte
 }
+
+// guardCache is what the committer last read or committed under each guard
+// key, decoded, so that the next batches start from it instead of reading
+// and decoding the entry again. It stays right because an open Store holds
+// the file's lock: no other process writes the file meanwhile. Only the
+// committer goroutine uses it; it is changed only by a transaction that
+// committed (or changed nothing), and dropped when one fails.
+type guardCache map[string]guardCached
+
+type guardCached struct {
+	val []byte           // as stored, never changed; nil if absent
+	e   store.GuardEntry // val decoded; never changed (load clones it)
+}
+
+// maxGuardCache bounds the cache; past it, the cache starts again.
+const maxGuardCache = 8192
 
 // load returns copies of the live entries of keys (the zero entry for an
 // absent or expired one).
@@ -83,29 +105,66 @@ func (gt *guardTx) load(now time.Time, keys []string) ([]*store.GuardEntry, erro
 	for i, k := range keys {
 		st, ok := gt.entries[k]
 		if !ok {
-			st = &guardState{}
-			if b := gt.tx.Bucket(guardBucket); b != nil {
-				if v := b.Get([]byte(k)); v != nil {
-					st.old = append([]byte(nil), v...)
-					d, err := guardcodec.Decode(v)
-					if err != nil {
-						return nil, fmt.Errorf("%s: guard entry %q: %w", gt.s.path, k, err)
-					}
-					st.e = d
-				}
+			var err error
+			if st, err = gt.read(k); err != nil {
+				return nil, err
 			}
 			if gt.entries == nil {
-				gt.entries = map[string]*guardState{}
+				gt.entries = make(map[string]*guardState, 32)
 			}
 			gt.entries[k] = st
 		}
-		e := st.e.Clone()
-		if !now.Before(e.Expires) {
-			e = store.GuardEntry{}
+		if now.Before(st.e.Expires) {
+			out[i] = gt.clone(&st.e)
+		} else {
+			out[i] = gt.clone(&store.GuardEntry{})
 		}
-		out[i] = &e
 	}
 	return out, nil
+}
+
+// clone is e.Clone, in memory the transaction takes in chunks: a batch
+// copies an entry for every operation on it, and allocating each copy
+// apart was most of the committer's time under the guard. A chunk lives
+// only as long as the transaction's entries: settle copies what it keeps.
+func (gt *guardTx) clone(e *store.GuardEntry) *store.GuardEntry {
+	if len(gt.slab) == cap(gt.slab) {
+		gt.slab = make([]store.GuardEntry, 0, min(2*cap(gt.slab)+4, 64))
+	}
+	gt.slab = append(gt.slab, *e)
+	c := &gt.slab[len(gt.slab)-1]
+	c.Slots = nil
+	if n := len(e.Slots); n > 0 {
+		if cap(gt.slots)-len(gt.slots) < n {
+			gt.slots = make([]store.GuardSlot, 0, max(min(2*cap(gt.slots)+8, 256), n))
+		}
+		at := len(gt.slots)
+		gt.slots = append(gt.slots, e.Slots...)
+		c.Slots = gt.slots[at : at+n : at+n] // an append copies it out
+	}
+	if e.Members != nil {
+		c.Members = maps.Clone(e.Members)
+	}
+	return c
+}
+
+// read returns the stored entry of k, from the cache when it has k.
+func (gt *guardTx) read(k string) (*guardState, error) {
+	if c, ok := gt.s.gcache[k]; ok {
+		return &guardState{old: c.val, e: c.e}, nil
+	}
+	st := &guardState{}
+	if b := gt.tx.Bucket(guardBucket); b != nil {
+		if v := b.Get([]byte(k)); v != nil {
+			st.old = append([]byte(nil), v...)
+			d, err := guardcodec.Decode(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: guard entry %q: %w", gt.s.path, k, err)
+			}
+			st.e = d
+		}
+	}
+	return st, nil
 }
 
 // keep takes the entries load returned, as a rule left them.
@@ -121,10 +180,12 @@ func (gt *guardTx) keep(now time.Time, keys []string, entries []*store.GuardEntr
 func (gt *guardTx) flush() (changed bool, err error) {
 	b := gt.tx.Bucket(guardBucket)
 	for k, st := range gt.entries {
+		st.stored = st.old
 		if !st.dirty {
 			continue
 		}
 		if !st.now.Before(st.e.Expires) {
+			st.stored, st.e = nil, store.GuardEntry{}
 			if st.old != nil {
 				if err := b.Delete([]byte(k)); err != nil {
 					return false, err
@@ -145,9 +206,31 @@ func (gt *guardTx) flush() (changed bool, err error) {
 		if err := b.Put([]byte(k), v); err != nil {
 			return false, err
 		}
+		st.stored = v
 		changed = true
 	}
 	return changed, nil
+}
+
+// settle keeps in the cache what the transaction, now committed (or rolled
+// back with nothing written), left under each key it flushed. ok false says
+// it failed: what the cache holds of the file may then be wrong, and it is
+// dropped.
+func (gt *guardTx) settle(ok bool) {
+	s := gt.s
+	if !ok {
+		s.gcache = nil
+		return
+	}
+	if len(gt.entries) == 0 {
+		return
+	}
+	if s.gcache == nil || len(s.gcache)+len(gt.entries) > maxGuardCache {
+		s.gcache = make(guardCache, len(gt.entries))
+	}
+	for k, st := range gt.entries {
+		s.gcache[k] = guardCached{val: st.stored, e: st.e.Clone()} // out of the chunks
+	}
 }
 
 // IssueGuarded implements [store.GuardTx]: the guard step and the record's
