@@ -109,11 +109,19 @@ type guardBatcher struct {
 	queue   []*guardReq
 	running bool
 	// last is what this process last read or wrote under each key (""
-	// for absent), used only by the running leader: a batch starts from it
-	// and skips reading when it has every key, and the compare-and-set
-	// proves it still right. Another process's write makes that one try
-	// fail; the next reads afresh.
-	last map[string]string
+	// for absent), with it decoded, used only by the running leader: a
+	// batch starts from it and skips reading and decoding when it has
+	// every key, and the compare-and-set proves it still right. Another
+	// process's write makes that one try fail; the next reads afresh.
+	last map[string]guardMemo
+}
+
+// guardMemo is a value of guardBatcher.last: the stored string and the
+// entry it decodes to (the zero entry for ""). Neither is ever changed;
+// a batch copies the entry before a call changes it.
+type guardMemo struct {
+	val string
+	e   store.GuardEntry
 }
 
 // maxGuardCache bounds guardBatcher.last; past it, the cache starts again.
@@ -226,23 +234,29 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			delete(*cache, rk)
 		}
 	}
-	remember := func(vals []string) {
+	remember := func(vals []string, es []store.GuardEntry) {
 		if *cache == nil || len(*cache) > maxGuardCache {
-			*cache = make(map[string]string)
+			*cache = make(map[string]guardMemo)
 		}
 		for i, rk := range rkeys {
-			(*cache)[rk] = vals[i]
+			m := guardMemo{val: vals[i]}
+			if m.val != "" {
+				m.e = es[i]
+			}
+			(*cache)[rk] = m
 		}
 	}
 	step := func(fresh bool) (stepOutcome, error) {
 		read := make([]string, len(rkeys))
+		state := make([]store.GuardEntry, len(rkeys))
 		var missing []int
 		for i, rk := range rkeys {
-			v, ok := (*cache)[rk]
+			m, ok := (*cache)[rk]
 			if fresh || !ok {
 				missing = append(missing, i)
+				continue
 			}
-			read[i] = v
+			read[i], state[i] = m.val, m.e
 		}
 		cached := len(missing) < len(rkeys)
 		if len(missing) > 0 {
@@ -256,12 +270,11 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			}
 			for j, v := range vals {
 				str, _ := v.(string)
-				read[missing[j]] = str
-			}
-		}
-		state := make([]store.GuardEntry, len(rkeys))
-		for i, str := range read {
-			if str != "" {
+				i := missing[j]
+				read[i] = str
+				if str == "" {
+					continue
+				}
 				d, err := guardcodec.Decode([]byte(str))
 				if err != nil {
 					delete(*cache, rkeys[i])
@@ -270,6 +283,9 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				state[i] = d
 			}
 		}
+		// What was read, decoded: the calls below replace state's entries
+		// (never change them), so a copy of the slice keeps it.
+		readState := append([]store.GuardEntry(nil), state...)
 		lastNow := make([]time.Time, len(rkeys))
 		var issues []*guardReq // the calls whose code the script issues
 		for _, r := range batch {
@@ -305,7 +321,10 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		}
 		// ARGV per key: what was read ("" if absent), then the action:
 		// "k" keep, "d" delete, or "s" set to the value with the TTL in
-		// ms, indexed under name at score.
+		// ms, indexed under name at score; score 0 when the index has it
+		// there already (the entry existed, with the same expiry), which
+		// saves the script a ZADD for most writes: an entry's expiry moves
+		// once a slot, not once a send.
 		args := make([]any, 0, 2+6*len(rkeys)+7*len(issues))
 		if len(issues) > 0 {
 			args = append(args, len(rkeys), len(issues))
@@ -324,6 +343,9 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 					if v := guardcodec.Encode(&e); string(v) != read[i] {
 						action, val = "s", string(v)
 						ttl, score = max(e.Expires.Sub(now).Milliseconds(), 1), e.Expires.UnixMilli()
+						if read[i] != "" && readState[i].Expires.UnixMilli() == score {
+							score = 0
+						}
 					}
 				}
 			}
@@ -349,7 +371,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				}
 				return stepConflict, nil
 			}
-			remember(after)
+			remember(after, state)
 			return stepDone, nil
 		}
 		keys := append(append(make([]string, 0, len(rkeys)+1+len(issues)), rkeys...), s.guardIndex())
@@ -392,7 +414,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				}
 				r.res = store.IssueResult{Outcome: store.IssueOutcome(num(i + 1)), RetryAt: timeOf(num(i + 2))}
 			}
-			remember(read) // the script proved what was read
+			remember(read, readState) // the script proved what was read
 			return stepAgain, nil
 		case num(0) == 1 && len(vals) == 1+5*len(issues):
 			for j, r := range issues {
@@ -402,7 +424,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 					NextAt: timeOf(num(at + 3)), SendsLeft: int(num(at + 4)),
 				}
 			}
-			remember(after)
+			remember(after, state)
 			return stepDone, nil
 		default:
 			return stepFailed, fmt.Errorf("guarded issue script replied %v", reply)
@@ -458,7 +480,7 @@ for i = 1, n do
 		redis.call('ZREM', KEYS[#KEYS], ARGV[6*i])
 	elseif a == 's' then
 		redis.call('SET', KEYS[i], ARGV[6*i-3], 'PX', ARGV[6*i-2])
-		redis.call('ZADD', KEYS[#KEYS], ARGV[6*i-1], ARGV[6*i])
+		if ARGV[6*i-1] ~= '0' then redis.call('ZADD', KEYS[#KEYS], ARGV[6*i-1], ARGV[6*i]) end
 	end
 end
 return 1

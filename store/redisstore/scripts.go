@@ -282,12 +282,25 @@ return {cleared, 0}
 `
 
 // issueFuncLua is issueLua as a function of a record's key and its ARGV,
-// for casIssueLua; with dry set it writes nothing and only answers what
-// Issue would.
-var issueFuncLua = "local function issueOne(KEYS, ARGV, dry)\n" +
-	strings.Replace(issueLua, "local function save(now, resend, window)\n",
-		"local function save(now, resend, window)\n  if dry then return end\n", 1) +
+// for casIssueLua: it writes nothing, and appends the writes it would make
+// to writes ({key} to delete, {key, value, ttl in ms} to set), so that the
+// script can apply them once it knows every record of the batch issues.
+var issueFuncLua = "local function issueOne(KEYS, ARGV, writes)\n" +
+	mustReplace(mustReplace(issueLua,
+		"if exists then redis.call('DEL', key) end",
+		"if exists then writes[#writes + 1] = {key} end"),
+		"redis.call('SET', key, string.format('v1|%d|%d|%d|%d|%s|%s', x, u, a, l, s, h), 'PX', string.format('%d', hz - now))",
+		"writes[#writes + 1] = {key, string.format('v1|%d|%d|%d|%d|%s|%s', x, u, a, l, s, h), string.format('%d', hz - now)}") +
 	"\nend\n"
+
+// mustReplace replaces the one old in s with new, or panics: a script
+// built from another must not silently keep what it was to change.
+func mustReplace(s, old, new string) string {
+	if strings.Count(s, old) != 1 {
+		panic("redisstore: script text to replace not found once: " + old)
+	}
+	return strings.Replace(s, old, new, 1)
+}
 
 // casIssueLua is casGuardScript and Issue for several records in one
 // script (IssueGuarded on a Redis that is not a cluster). KEYS: the guard
@@ -295,8 +308,10 @@ var issueFuncLua = "local function issueOne(KEYS, ARGV, dry)\n" +
 // (as casGuardScript), seven per record (issueLua's ARGV). It replies 0 if
 // an entry changed since it was read, and writes nothing; {2, j, outcome,
 // retry at, ...} for the records j (1-based) that Issue refuses (outcome
-// -1 and the error for a damaged one), and writes nothing; else it issues every record, writes the entries, and
-// replies {1, then issueLua's five values per record}.
+// -1 and the error for a damaged one), and writes nothing; else it issues
+// every record, writes the entries, and replies {1, then issueLua's five
+// values per record}. Each record is read and judged once: its writes wait
+// in a list until every record of the batch is known to issue.
 var casIssueLua = issueFuncLua + `
 local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
 for i = 1, n do
@@ -309,9 +324,9 @@ local function args(j)
 	for k = 1, 7 do a[k] = ARGV[g + 7*(j-1) + k] end
 	return a
 end
-local refused = {2}
+local refused, results, writes = {2}, {}, {}
 for j = 1, m do
-	local r = issueOne({KEYS[n+1+j]}, args(j), true)
+	local r = issueOne({KEYS[n+1+j]}, args(j), writes)
 	if r.err then
 		refused[#refused+1] = j
 		refused[#refused+1] = -1
@@ -321,13 +336,19 @@ for j = 1, m do
 		refused[#refused+1] = r[1]
 		refused[#refused+1] = r[3]
 	end
+	results[j] = r
 end
 if #refused > 1 then return refused end
+for _, w in ipairs(writes) do
+	if w[2] then
+		redis.call('SET', w[1], w[2], 'PX', w[3])
+	else
+		redis.call('DEL', w[1])
+	end
+end
 local out = {1}
 for j = 1, m do
-	local r = issueOne({KEYS[n+1+j]}, args(j), false)
-	if r.err then return r end
-	for k = 1, 5 do out[#out+1] = r[k] end
+	for k = 1, 5 do out[#out+1] = results[j][k] end
 end
 local idx = KEYS[n+1]
 for i = 1, n do
@@ -337,7 +358,7 @@ for i = 1, n do
 		redis.call('ZREM', idx, ARGV[2+6*i])
 	elseif a == 's' then
 		redis.call('SET', KEYS[i], ARGV[2+6*i-3], 'PX', ARGV[2+6*i-2])
-		redis.call('ZADD', idx, ARGV[2+6*i-1], ARGV[2+6*i])
+		if ARGV[2+6*i-1] ~= '0' then redis.call('ZADD', idx, ARGV[2+6*i-1], ARGV[2+6*i]) end
 	end
 end
 return out
