@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/otpkit/otpkit/store"
@@ -68,9 +67,9 @@ type guardTx struct {
 	s       *Store
 	tx      *bolt.Tx
 	entries map[string]*guardState
-	// slab and slots are clone's chunks.
-	slab  []store.GuardEntry
-	slots []store.GuardSlot
+	// arena holds the copies load hands out; settle copies what the cache
+	// keeps out of it.
+	arena guardcodec.Arena
 }
 
 type guardState struct {
@@ -115,37 +114,12 @@ func (gt *guardTx) load(now time.Time, keys []string) ([]*store.GuardEntry, erro
 			gt.entries[k] = st
 		}
 		if now.Before(st.e.Expires) {
-			out[i] = gt.clone(&st.e)
+			out[i] = gt.arena.Clone(&st.e)
 		} else {
-			out[i] = gt.clone(&store.GuardEntry{})
+			out[i] = gt.arena.Clone(&store.GuardEntry{})
 		}
 	}
 	return out, nil
-}
-
-// clone is e.Clone, in memory the transaction takes in chunks: a batch
-// copies an entry for every operation on it, and allocating each copy
-// apart was most of the committer's time under the guard. A chunk lives
-// only as long as the transaction's entries: settle copies what it keeps.
-func (gt *guardTx) clone(e *store.GuardEntry) *store.GuardEntry {
-	if len(gt.slab) == cap(gt.slab) {
-		gt.slab = make([]store.GuardEntry, 0, min(2*cap(gt.slab)+4, 64))
-	}
-	gt.slab = append(gt.slab, *e)
-	c := &gt.slab[len(gt.slab)-1]
-	c.Slots = nil
-	if n := len(e.Slots); n > 0 {
-		if cap(gt.slots)-len(gt.slots) < n {
-			gt.slots = make([]store.GuardSlot, 0, max(min(2*cap(gt.slots)+8, 256), n))
-		}
-		at := len(gt.slots)
-		gt.slots = append(gt.slots, e.Slots...)
-		c.Slots = gt.slots[at : at+n : at+n] // an append copies it out
-	}
-	if e.Members != nil {
-		c.Members = maps.Clone(e.Members)
-	}
-	return c
 }
 
 // read returns the stored entry of k, from the cache when it has k.
@@ -229,7 +203,7 @@ func (gt *guardTx) settle(ok bool) {
 		s.gcache = make(guardCache, len(gt.entries))
 	}
 	for k, st := range gt.entries {
-		s.gcache[k] = guardCached{val: st.stored, e: st.e.Clone()} // out of the chunks
+		s.gcache[k] = guardCached{val: st.stored, e: st.e.Clone()} // out of the arena
 	}
 }
 

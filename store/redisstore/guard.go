@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,19 +57,31 @@ func (s *Store) IssueGuarded(ctx context.Context, req store.IssueRequest, step s
 	return r.res, nil
 }
 
-// DeferGuard implements [store.GuardDeferrer]: UpdateGuard in a goroutine
-// of its own, which joins the batch of this process's other guard calls.
+// DeferGuard implements [store.GuardDeferrer]: UpdateGuard without a
+// caller waiting for it. It joins the queue of this process's guard calls
+// and runs in the next batch, led by whoever leads it (a goroutine of its
+// own only when no batch is running).
 func (s *Store) DeferGuard(now time.Time, keys []string, fn func([]*store.GuardEntry) error) {
 	s.deferMu.RLock()
 	defer s.deferMu.RUnlock()
-	if s.noDefer {
+	if s.noDefer || s.check(context.Background(), now) != nil {
+		return
+	}
+	if len(keys) == 0 {
+		_ = fn(nil)
 		return
 	}
 	s.deferred.Add(1)
-	go func() {
-		defer s.deferred.Done()
-		_ = s.UpdateGuard(context.Background(), now, keys, fn)
-	}()
+	r := &guardReq{ctx: context.Background(), now: now, keys: keys, fn: fn}
+	b := &s.guardBatch
+	b.mu.Lock()
+	b.queue = append(b.queue, r)
+	lead := !b.running
+	b.running = true
+	b.mu.Unlock()
+	if lead {
+		go s.leadGuard()
+	}
 }
 
 // The guard's entries are string keys under the prefix with the hash tag
@@ -85,8 +98,9 @@ type guardReq struct {
 	keys []string
 	fn   func([]*store.GuardEntry) error
 	err  error
-	done chan struct{} // closed when its batch ran
-	lead chan struct{} // closed when it is to run the next batch
+	// wake says, once, false when its batch ran and true when it is to
+	// run the next batch; nil for a DeferGuard call, which nobody awaits.
+	wake chan bool
 
 	// An IssueGuarded call also has the record's Issue, run by the batch's
 	// script if fn lets it through (proceed), and its result.
@@ -148,35 +162,51 @@ func (s *Store) UpdateGuard(ctx context.Context, now time.Time, keys []string, f
 
 // runGuard queues r for a batch and returns when a batch ran it.
 func (s *Store) runGuard(r *guardReq) error {
-	r.done, r.lead = make(chan struct{}), make(chan struct{})
+	r.wake = make(chan bool, 1)
 	b := &s.guardBatch
 	b.mu.Lock()
 	b.queue = append(b.queue, r)
 	if b.running {
 		b.mu.Unlock()
-		select {
-		case <-r.done:
+		if lead := <-r.wake; !lead {
 			return r.err
-		case <-r.lead: // the last leader handed over: run the queue
 		}
-		b.mu.Lock()
+		// The last leader handed over: r is first in the queue.
+	} else {
+		b.running = true
+		b.mu.Unlock()
 	}
-	b.running = true
+	s.leadGuard()
+	return r.err
+}
+
+// leadGuard runs the next batch of the queue, then hands the lead to the
+// first call that queued meanwhile, if any (running stays true), or ends
+// it. The caller set running, and its call, if any, is first in the queue.
+func (s *Store) leadGuard() {
+	b := &s.guardBatch
+	b.mu.Lock()
 	batch, rest := takeBatch(b.queue)
 	b.queue = rest
 	b.mu.Unlock()
 	s.runGuardBatch(batch)
 	for _, q := range batch {
-		close(q.done)
+		if q.wake != nil {
+			q.wake <- false
+		} else {
+			s.deferred.Done()
+		}
 	}
 	b.mu.Lock()
-	if len(b.queue) > 0 {
-		close(b.queue[0].lead) // it runs the next batch; running stays true
-	} else {
+	defer b.mu.Unlock()
+	switch {
+	case len(b.queue) == 0:
 		b.running = false
+	case b.queue[0].wake != nil:
+		b.queue[0].wake <- true
+	default: // a DeferGuard call: nobody waits to lead
+		go s.leadGuard()
 	}
-	b.mu.Unlock()
-	return r.err
 }
 
 // takeBatch splits queue into the next batch and what waits for the one
@@ -242,6 +272,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			m := guardMemo{val: vals[i]}
 			if m.val != "" {
 				m.e = es[i]
+				m.e.Slots = slices.Clone(m.e.Slots) // out of the step's arena
 			}
 			(*cache)[rk] = m
 		}
@@ -287,6 +318,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		// (never change them), so a copy of the slice keeps it.
 		readState := append([]store.GuardEntry(nil), state...)
 		lastNow := make([]time.Time, len(rkeys))
+		var arena guardcodec.Arena
 		var issues []*guardReq // the calls whose code the script issues
 		for _, r := range batch {
 			if r.settled {
@@ -298,11 +330,11 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			}
 			entries := make([]*store.GuardEntry, len(r.keys))
 			for j, k := range r.keys {
-				e := state[index[k]].Clone()
-				if !r.now.Before(e.Expires) {
-					e = store.GuardEntry{}
+				if e := &state[index[k]]; r.now.Before(e.Expires) {
+					entries[j] = arena.Clone(e)
+				} else {
+					entries[j] = arena.Clone(&store.GuardEntry{})
 				}
-				entries[j] = &e
 			}
 			if r.err = r.fn(entries); r.err != nil {
 				continue

@@ -1,0 +1,62 @@
+package guardcodec
+
+import (
+	"testing"
+	"time"
+
+	"github.com/otpkit/otpkit/store"
+)
+
+// TestArenaClone: an arena's copies equal their entries, and neither a
+// change to a copy (its slots, its members, a slot appended) nor to the
+// entry shows in the other or in the arena's other copies.
+func TestArenaClone(t *testing.T) {
+	t0 := time.Unix(1795424400, 0).UTC()
+	var a Arena
+	var orig, copies []*store.GuardEntry
+	for i := range 200 {
+		e := &store.GuardEntry{Expires: t0.Add(time.Duration(i) * time.Minute), BlockReason: "manual"}
+		for j := range i % 5 {
+			e.Slots = append(e.Slots, store.GuardSlot{Start: t0.Add(time.Duration(j) * time.Minute), Sent: i + j, Verified: j})
+		}
+		if i%3 == 0 {
+			e.Members = map[string]time.Time{"US": t0}
+		}
+		orig = append(orig, e)
+		c := a.Clone(e)
+		if !sameEntry(c, e) {
+			t.Fatalf("copy %d = %+v, want %+v", i, c, e)
+		}
+		copies = append(copies, c)
+	}
+	want := make([]store.GuardEntry, len(orig))
+	for i, e := range orig {
+		want[i] = e.Clone()
+	}
+	for i, c := range copies {
+		for j := range c.Slots {
+			c.Slots[j].Sent += 1000
+		}
+		c.Slots = append(c.Slots, store.GuardSlot{Start: t0.Add(time.Hour), Sent: 1})
+		if c.Members != nil {
+			c.Members["CA"] = t0
+		}
+		if !sameEntry(orig[i], &want[i]) {
+			t.Fatalf("entry %d changed with its copy: %+v, want %+v", i, orig[i], want[i])
+		}
+	}
+	for i, c := range copies {
+		if n := len(c.Slots); n != len(want[i].Slots)+1 || c.Slots[n-1].Sent != 1 {
+			t.Fatalf("copy %d has slots %+v: another copy's append reached it", i, c.Slots)
+		}
+		for j := range want[i].Slots {
+			if c.Slots[j].Sent != want[i].Slots[j].Sent+1000 {
+				t.Fatalf("copy %d slot %d = %+v, want its own change only", i, j, c.Slots[j])
+			}
+		}
+	}
+}
+
+func sameEntry(a, b *store.GuardEntry) bool {
+	return string(Encode(a)) == string(Encode(b))
+}
