@@ -19,7 +19,8 @@ type GuardStore interface {
 	// returns an error nothing is written and UpdateGuard returns it. An
 	// entry whose Expires is not after now is deleted. fn may be called
 	// more than once (a store may retry a conflicting step), so it must
-	// only compute from the entries it is given.
+	// only compute from the entries it is given, and it must not keep them
+	// after it returns (a store may reuse their memory).
 	UpdateGuard(ctx context.Context, now time.Time, keys []string, fn func(entries []*GuardEntry) error) error
 	// ScanGuard calls fn for every live guard entry (Expires after now), in
 	// no particular order, for reports. A store may stop early if fn
@@ -92,7 +93,8 @@ type GuardIssuer interface {
 
 // GuardStep is the abuse guard's part of a [GuardTx] call: the entries it
 // reads and changes, and the change. Fn may be called more than once (a
-// store may retry), so it must only compute from the entries it is given.
+// store may retry), so it must only compute from the entries it is given,
+// and it must not keep them after it returns.
 // If Fn returns an error, nothing is written, the record included, and the
 // call returns that error.
 type GuardStep struct {

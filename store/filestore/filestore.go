@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/store"
+	"github.com/otpkit/otpkit/store/internal/guardcodec"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -106,7 +107,8 @@ type Store struct {
 	keyMu sync.Mutex
 	key   []byte
 
-	gcache guardCache // the committer's (guard.go)
+	gcache guardCache       // the committer's (guard.go)
+	garena guardcodec.Arena // the committer's: the guard's copies in one transaction
 }
 
 var (
@@ -427,7 +429,8 @@ func (s *Store) apply(ops []*op) error {
 	defer tx.Rollback()
 	b := tx.Bucket(recordsBucket)
 	changed := false
-	gt := &guardTx{s: s, tx: tx}
+	s.garena.Reset()
+	gt := &guardTx{s: s, tx: tx, arena: &s.garena}
 	for _, o := range ops {
 		if o.err = o.ctx.Err(); o.err != nil {
 			continue

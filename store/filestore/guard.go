@@ -67,9 +67,9 @@ type guardTx struct {
 	s       *Store
 	tx      *bolt.Tx
 	entries map[string]*guardState
-	// arena holds the copies load hands out; settle copies what the cache
-	// keeps out of it.
-	arena guardcodec.Arena
+	// arena holds the copies load hands out: the committer's, reset for
+	// each transaction (settle copies what the cache keeps out of it).
+	arena *guardcodec.Arena
 }
 
 type guardState struct {

@@ -128,6 +128,9 @@ type guardBatcher struct {
 	// every key, and the compare-and-set proves it still right. Another
 	// process's write makes that one try fail; the next reads afresh.
 	last map[string]guardMemo
+	// arena holds a batch's copies of entries for its calls, reset for
+	// each try (what last keeps is copied out of it).
+	arena guardcodec.Arena
 }
 
 // guardMemo is a value of guardBatcher.last: the stored string and the
@@ -318,7 +321,8 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		// (never change them), so a copy of the slice keeps it.
 		readState := append([]store.GuardEntry(nil), state...)
 		lastNow := make([]time.Time, len(rkeys))
-		var arena guardcodec.Arena
+		arena := &s.guardBatch.arena
+		arena.Reset()
 		var issues []*guardReq // the calls whose code the script issues
 		for _, r := range batch {
 			if r.settled {

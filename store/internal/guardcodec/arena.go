@@ -13,7 +13,9 @@ import (
 // goroutine.
 //
 // A copy lives as long as any copy of its chunk, so what outlives the batch
-// (a cache) should keep entries of its own ([store.GuardEntry.Clone]).
+// (a cache) should keep entries of its own ([store.GuardEntry.Clone]), and
+// after Reset the arena's last chunks are used again: nothing may still
+// hold a copy then (which is why a guard step must not keep its entries).
 type Arena struct {
 	entries []store.GuardEntry
 	slots   []store.GuardSlot
@@ -41,4 +43,11 @@ func (a *Arena) Clone(e *store.GuardEntry) *store.GuardEntry {
 		c.Members = maps.Clone(e.Members)
 	}
 	return c
+}
+
+// Reset forgets every copy, keeping the last chunks to use again.
+func (a *Arena) Reset() {
+	clear(a.entries) // no pointers kept into what the copies held
+	a.entries = a.entries[:0]
+	a.slots = a.slots[:0]
 }

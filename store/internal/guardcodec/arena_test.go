@@ -60,3 +60,23 @@ func TestArenaClone(t *testing.T) {
 func sameEntry(a, b *store.GuardEntry) bool {
 	return string(Encode(a)) == string(Encode(b))
 }
+
+// TestArenaReset: after Reset, new copies are right (and reuse the chunks).
+func TestArenaReset(t *testing.T) {
+	t0 := time.Unix(1795424400, 0).UTC()
+	var a Arena
+	e := &store.GuardEntry{Slots: []store.GuardSlot{{Start: t0, Sent: 3}}, Members: map[string]time.Time{"US": t0}, Expires: t0.Add(time.Hour)}
+	first := a.Clone(e)
+	a.Reset()
+	f := &store.GuardEntry{Slots: []store.GuardSlot{{Start: t0.Add(time.Minute), Sent: 7, Verified: 2}}, Expires: t0.Add(2 * time.Hour)}
+	second := a.Clone(f)
+	if !sameEntry(second, f) {
+		t.Fatalf("copy after Reset = %+v, want %+v", second, f)
+	}
+	if first != second {
+		t.Error("Reset did not reuse the chunk")
+	}
+	if n := testing.AllocsPerRun(100, func() { a.Reset(); a.Clone(f) }); n != 0 {
+		t.Errorf("a copy without members after Reset allocates %v times, want 0", n)
+	}
+}
