@@ -55,7 +55,6 @@ import (
 	"time"
 
 	"github.com/otpkit/otpkit/store"
-	"github.com/otpkit/otpkit/store/internal/guardcodec"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -107,8 +106,10 @@ type Store struct {
 	keyMu sync.Mutex
 	key   []byte
 
-	gcache guardCache       // the committer's (guard.go)
-	garena guardcodec.Arena // the committer's: the guard's copies in one transaction
+	// The committer's (guard.go): the guard entries it last read or
+	// committed, and its guard transaction, used again.
+	gcache guardCache
+	gtx    guardTx
 }
 
 var (
@@ -429,8 +430,7 @@ func (s *Store) apply(ops []*op) error {
 	defer tx.Rollback()
 	b := tx.Bucket(recordsBucket)
 	changed := false
-	s.garena.Reset()
-	gt := &guardTx{s: s, tx: tx, arena: &s.garena}
+	gt := s.gtx.begin(s, tx)
 	for _, o := range ops {
 		if o.err = o.ctx.Err(); o.err != nil {
 			continue

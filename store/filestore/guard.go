@@ -63,22 +63,42 @@ func (s *Store) applyGuard(gt *guardTx, o *op) {
 // operations of the batch change it. A country's or the budget's entry is
 // in every send of a batch, and decoding it was most of the committer's
 // time.
+//
+// The committer has one guardTx, which begin readies for each transaction:
+// its map and its memory are used again, as a batch's garbage slowed every
+// commit.
 type guardTx struct {
 	s       *Store
 	tx      *bolt.Tx
 	entries map[string]*guardState
-	// arena holds the copies load hands out: the committer's, reset for
-	// each transaction (settle copies what the cache keeps out of it).
-	arena *guardcodec.Arena
+	// arena holds the copies load hands out, states and lists their
+	// memory; all are reset by begin (settle copies what the cache keeps).
+	arena  guardcodec.Arena
+	states guardcodec.Chunks[guardState]
+	lists  guardcodec.Chunks[*store.GuardEntry]
 }
 
 type guardState struct {
-	old   []byte           // as stored; nil if absent
-	e     store.GuardEntry // as the batch left it
-	dirty bool
-	now   time.Time // of the last change
+	old    []byte           // as stored; nil if absent
+	e      store.GuardEntry // as the batch left it
+	dirty  bool
+	cached bool      // e is the cache's, and old its value
+	now    time.Time // of the last change
 	// stored is what flush left under the key (nil: absent), once it ran.
 	stored []byte
+}
+
+// begin readies gt for the write transaction tx.
+func (gt *guardTx) begin(s *Store, tx *bolt.Tx) *guardTx {
+	gt.s, gt.tx = s, tx
+	if gt.entries == nil {
+		gt.entries = make(map[string]*guardState, 32)
+	}
+	clear(gt.entries)
+	gt.arena.Reset()
+	gt.states.Reset()
+	gt.lists.Reset()
+	return gt
 }
 
 // guardCache is what the committer last read or committed under each guard
@@ -100,16 +120,13 @@ const maxGuardCache = 8192
 // load returns copies of the live entries of keys (the zero entry for an
 // absent or expired one).
 func (gt *guardTx) load(now time.Time, keys []string) ([]*store.GuardEntry, error) {
-	out := make([]*store.GuardEntry, len(keys))
+	out := gt.lists.Take(len(keys))
 	for i, k := range keys {
 		st, ok := gt.entries[k]
 		if !ok {
 			var err error
 			if st, err = gt.read(k); err != nil {
 				return nil, err
-			}
-			if gt.entries == nil {
-				gt.entries = make(map[string]*guardState, 32)
 			}
 			gt.entries[k] = st
 		}
@@ -124,10 +141,11 @@ func (gt *guardTx) load(now time.Time, keys []string) ([]*store.GuardEntry, erro
 
 // read returns the stored entry of k, from the cache when it has k.
 func (gt *guardTx) read(k string) (*guardState, error) {
+	st := &gt.states.Take(1)[0]
 	if c, ok := gt.s.gcache[k]; ok {
-		return &guardState{old: c.val, e: c.e}, nil
+		st.old, st.e, st.cached = c.val, c.e, true
+		return st, nil
 	}
-	st := &guardState{}
 	if b := gt.tx.Bucket(guardBucket); b != nil {
 		if v := b.Get([]byte(k)); v != nil {
 			st.old = append([]byte(nil), v...)
@@ -203,7 +221,12 @@ func (gt *guardTx) settle(ok bool) {
 		s.gcache = make(guardCache, len(gt.entries))
 	}
 	for k, st := range gt.entries {
-		s.gcache[k] = guardCached{val: st.stored, e: st.e.Clone()} // out of the arena
+		switch {
+		case st.dirty:
+			s.gcache[k] = guardCached{val: st.stored, e: st.e.Clone()} // out of the arena
+		case !st.cached:
+			s.gcache[k] = guardCached{val: st.stored, e: st.e} // decoded: its own
+		}
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,9 +127,10 @@ type guardBatcher struct {
 	// every key, and the compare-and-set proves it still right. Another
 	// process's write makes that one try fail; the next reads afresh.
 	last map[string]guardMemo
-	// arena holds a batch's copies of entries for its calls, reset for
-	// each try (what last keeps is copied out of it).
+	// arena holds a batch's copies of entries for its calls, and lists
+	// their lists, reset for each try (what last keeps is copied out).
 	arena guardcodec.Arena
+	lists guardcodec.Chunks[*store.GuardEntry]
 }
 
 // guardMemo is a value of guardBatcher.last: the stored string and the
@@ -274,8 +274,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		for i, rk := range rkeys {
 			m := guardMemo{val: vals[i]}
 			if m.val != "" {
-				m.e = es[i]
-				m.e.Slots = slices.Clone(m.e.Slots) // out of the step's arena
+				m.e = es[i].Clone() // out of the step's arena
 			}
 			(*cache)[rk] = m
 		}
@@ -321,8 +320,9 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		// (never change them), so a copy of the slice keeps it.
 		readState := append([]store.GuardEntry(nil), state...)
 		lastNow := make([]time.Time, len(rkeys))
-		arena := &s.guardBatch.arena
+		arena, lists := &s.guardBatch.arena, &s.guardBatch.lists
 		arena.Reset()
+		lists.Reset()
 		var issues []*guardReq // the calls whose code the script issues
 		for _, r := range batch {
 			if r.settled {
@@ -332,7 +332,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			if r.err != nil {
 				continue
 			}
-			entries := make([]*store.GuardEntry, len(r.keys))
+			entries := lists.Take(len(r.keys))
 			for j, k := range r.keys {
 				if e := &state[index[k]]; r.now.Before(e.Expires) {
 					entries[j] = arena.Clone(e)

@@ -1,53 +1,96 @@
 package guardcodec
 
 import (
-	"maps"
+	"time"
 
 	"github.com/otpkit/otpkit/store"
 )
 
-// Arena copies guard entries in memory it takes in chunks. A batch of guard
-// calls copies an entry for every call on it (a country's entry is in every
-// send), and allocating each copy and its slots apart was a large share of
-// a guarded send's garbage. The zero Arena is ready; an Arena is for one
-// goroutine.
+// Arena copies guard entries in memory it keeps from one batch to the
+// next. A batch of guard calls copies an entry for every call on it (a
+// country's entry is in every send), and allocating each copy, its slots
+// and its members apart was most of a guarded send's garbage. The zero
+// Arena is ready; an Arena is for one goroutine.
 //
-// A copy lives as long as any copy of its chunk, so what outlives the batch
-// (a cache) should keep entries of its own ([store.GuardEntry.Clone]), and
-// after Reset the arena's last chunks are used again: nothing may still
-// hold a copy then (which is why a guard step must not keep its entries).
+// Reset hands the memory out again, so nothing may hold a copy, its slots
+// or its members then (which is why a guard step must not keep its
+// entries): what outlives the batch (a cache) keeps entries of its own
+// ([store.GuardEntry.Clone]).
 type Arena struct {
-	entries []store.GuardEntry
-	slots   []store.GuardSlot
+	entries Chunks[store.GuardEntry]
+	slots   Chunks[store.GuardSlot]
+	members []map[string]time.Time
+	nm      int // members handed out since Reset
 }
 
 // Clone returns a copy of e as [store.GuardEntry.Clone] makes it. Appending
 // to the copy's Slots moves them out of the arena, so copies never share
 // what they change.
 func (a *Arena) Clone(e *store.GuardEntry) *store.GuardEntry {
-	if len(a.entries) == cap(a.entries) {
-		a.entries = make([]store.GuardEntry, 0, min(2*cap(a.entries)+4, 64))
-	}
-	a.entries = append(a.entries, *e)
-	c := &a.entries[len(a.entries)-1]
+	c := &a.entries.Take(1)[0]
+	*c = *e
 	c.Slots = nil
 	if n := len(e.Slots); n > 0 {
-		if cap(a.slots)-len(a.slots) < n {
-			a.slots = make([]store.GuardSlot, 0, max(min(2*cap(a.slots)+8, 256), n))
-		}
-		at := len(a.slots)
-		a.slots = append(a.slots, e.Slots...)
-		c.Slots = a.slots[at : at+n : at+n]
+		c.Slots = a.slots.Take(n)
+		copy(c.Slots, e.Slots)
 	}
 	if e.Members != nil {
-		c.Members = maps.Clone(e.Members)
+		var m map[string]time.Time
+		if a.nm < len(a.members) {
+			m = a.members[a.nm]
+			clear(m)
+		} else {
+			m = make(map[string]time.Time, len(e.Members))
+			a.members = append(a.members, m)
+		}
+		a.nm++
+		for k, v := range e.Members {
+			m[k] = v
+		}
+		c.Members = m
 	}
 	return c
 }
 
-// Reset forgets every copy, keeping the last chunks to use again.
+// Reset forgets every copy; their memory is used again.
 func (a *Arena) Reset() {
-	clear(a.entries) // no pointers kept into what the copies held
-	a.entries = a.entries[:0]
-	a.slots = a.slots[:0]
+	a.entries.Reset()
+	a.slots.Reset()
+	a.nm = 0
+}
+
+// Chunks hands out runs of Ts from chunks of memory it keeps across
+// resets, for what a batch needs many of and keeps only while it runs.
+// The zero Chunks is ready; it is for one goroutine.
+type Chunks[T any] struct {
+	all [][]T
+	cur int // the chunk being filled
+}
+
+// Take returns n zeroed Ts, with no room to append in place. They are
+// valid until Reset.
+func (c *Chunks[T]) Take(n int) []T {
+	for ; c.cur < len(c.all); c.cur++ {
+		if ch := c.all[c.cur]; cap(ch)-len(ch) >= n {
+			at := len(ch)
+			c.all[c.cur] = ch[:at+n]
+			return ch[at : at+n : at+n]
+		}
+	}
+	size := 16
+	if k := len(c.all); k > 0 {
+		size = min(2*cap(c.all[k-1]), 1024)
+	}
+	ch := make([]T, n, max(size, n))
+	c.all = append(c.all, ch)
+	return ch[:n:n]
+}
+
+// Reset takes back every T handed out, to hand out again.
+func (c *Chunks[T]) Reset() {
+	for i, ch := range c.all {
+		clear(ch) // let go of what the copies pointed to
+		c.all[i] = ch[:0]
+	}
+	c.cur = 0
 }
