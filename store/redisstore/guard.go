@@ -131,6 +131,24 @@ type guardBatcher struct {
 	// their lists, reset for each try (what last keeps is copied out).
 	arena guardcodec.Arena
 	lists guardcodec.Chunks[*store.GuardEntry]
+	args  []any // the script's ARGV, reused
+	// scratch is a try's per-key slices, reused (reuse).
+	scratch struct {
+		read             []string
+		state, readState []store.GuardEntry
+		lastNow          []time.Time
+	}
+}
+
+// reuse returns *buf as n zero values, growing it if it is too short: a
+// batch's scratch, used again by the next.
+func reuse[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	b := (*buf)[:n]
+	clear(b)
+	return b
 }
 
 // guardMemo is a value of guardBatcher.last: the stored string and the
@@ -267,21 +285,28 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 			delete(*cache, rk)
 		}
 	}
-	remember := func(vals []string, es []store.GuardEntry) {
+	// remember keeps vals and their entries es; changed says which of es
+	// a call changed (those are in the step's arena: they are copied).
+	remember := func(vals []string, es []store.GuardEntry, changed []time.Time) {
 		if *cache == nil || len(*cache) > maxGuardCache {
 			*cache = make(map[string]guardMemo)
 		}
 		for i, rk := range rkeys {
 			m := guardMemo{val: vals[i]}
-			if m.val != "" {
+			switch {
+			case m.val == "":
+			case changed != nil && !changed[i].IsZero():
 				m.e = es[i].Clone() // out of the step's arena
+			default:
+				m.e = es[i] // the last memo's, or decoded just now: its own
 			}
 			(*cache)[rk] = m
 		}
 	}
 	step := func(fresh bool) (stepOutcome, error) {
-		read := make([]string, len(rkeys))
-		state := make([]store.GuardEntry, len(rkeys))
+		sc := &s.guardBatch.scratch
+		read := reuse(&sc.read, len(rkeys))
+		state := reuse(&sc.state, len(rkeys))
 		var missing []int
 		for i, rk := range rkeys {
 			m, ok := (*cache)[rk]
@@ -318,8 +343,9 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		}
 		// What was read, decoded: the calls below replace state's entries
 		// (never change them), so a copy of the slice keeps it.
-		readState := append([]store.GuardEntry(nil), state...)
-		lastNow := make([]time.Time, len(rkeys))
+		readState := reuse(&sc.readState, len(rkeys))
+		copy(readState, state)
+		lastNow := reuse(&sc.lastNow, len(rkeys))
 		arena, lists := &s.guardBatch.arena, &s.guardBatch.lists
 		arena.Reset()
 		lists.Reset()
@@ -361,7 +387,8 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 		// there already (the entry existed, with the same expiry), which
 		// saves the script a ZADD for most writes: an entry's expiry moves
 		// once a slot, not once a send.
-		args := make([]any, 0, 2+6*len(rkeys)+7*len(issues))
+		args := s.guardBatch.args[:0]
+		defer func() { s.guardBatch.args = args[:0] }() // the next try's, once sent
 		if len(issues) > 0 {
 			args = append(args, len(rkeys), len(issues))
 		}
@@ -407,7 +434,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				}
 				return stepConflict, nil
 			}
-			remember(after, state)
+			remember(after, state, lastNow)
 			return stepDone, nil
 		}
 		keys := append(append(make([]string, 0, len(rkeys)+1+len(issues)), rkeys...), s.guardIndex())
@@ -450,7 +477,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 				}
 				r.res = store.IssueResult{Outcome: store.IssueOutcome(num(i + 1)), RetryAt: timeOf(num(i + 2))}
 			}
-			remember(read, readState) // the script proved what was read
+			remember(read, readState, nil) // the script proved what was read
 			return stepAgain, nil
 		case num(0) == 1 && len(vals) == 1+5*len(issues):
 			for j, r := range issues {
@@ -460,7 +487,7 @@ func (s *Store) runGuardBatch(batch []*guardReq) {
 					NextAt: timeOf(num(at + 3)), SendsLeft: int(num(at + 4)),
 				}
 			}
-			remember(after, state)
+			remember(after, state, lastNow)
 			return stepDone, nil
 		default:
 			return stepFailed, fmt.Errorf("guarded issue script replied %v", reply)
