@@ -167,6 +167,39 @@ func testGuardScan(t *testing.T, g store.GuardStore) {
 	if len(seen) != 2 || seen[0] != "live1" || seen[1] != "live2" {
 		t.Errorf("ScanGuard saw %q, want live1 and live2", seen)
 	}
+	// A rewrite that keeps the expiry, then one that moves it past every
+	// other entry's: the scan follows both (Redis indexes entries by
+	// expiry, and re-indexes only when it moves).
+	rewrite := func(at time.Time, sentTo int, expires time.Time) {
+		t.Helper()
+		err := g.UpdateGuard(ctx, at, []string{"live2"}, func(es []*store.GuardEntry) error {
+			es[0].Slots = []store.GuardSlot{{Start: base, Sent: sentTo}}
+			es[0].Expires = expires
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan := func(at time.Time) map[string]int {
+		t.Helper()
+		got := map[string]int{}
+		if err := g.ScanGuard(ctx, at, func(k string, e store.GuardEntry) error {
+			got[k] = sent(&e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	rewrite(base.Add(3*time.Second), 2, base.Add(time.Minute))
+	if got := scan(base.Add(4 * time.Second)); len(got) != 2 || got["live2"] != 2 {
+		t.Errorf("after a rewrite with the same expiry, ScanGuard saw %v, want live1 and live2 with 2 sends", got)
+	}
+	rewrite(base.Add(5*time.Second), 3, base.Add(2*time.Hour))
+	if got := scan(base.Add(90 * time.Minute)); len(got) != 1 || got["live2"] != 3 {
+		t.Errorf("after its expiry moved, ScanGuard saw %v, want live2 alone with 3 sends", got)
+	}
 }
 
 // testUnlock: a support agent lifts a lock and the wrong tries.
