@@ -110,8 +110,10 @@ func (gt *guardTx) begin(s *Store, tx *bolt.Tx) *guardTx {
 type guardCache map[string]guardCached
 
 type guardCached struct {
-	val []byte           // as stored, never changed; nil if absent
-	e   store.GuardEntry // val decoded; never changed (load clones it)
+	val []byte // as stored, never changed; nil if absent
+	// e is val decoded. A transaction only reads it (load copies it);
+	// settle, after the transaction, copies the new entry into its memory.
+	e store.GuardEntry
 }
 
 // maxGuardCache bounds the cache; past it, the cache starts again.
@@ -223,7 +225,12 @@ func (gt *guardTx) settle(ok bool) {
 	for k, st := range gt.entries {
 		switch {
 		case st.dirty:
-			s.gcache[k] = guardCached{val: st.stored, e: st.e.Clone()} // out of the arena
+			// Out of the arena, into the cache's memory for k: no
+			// transaction holds it now (one that read it is over).
+			c := s.gcache[k]
+			c.val = st.stored
+			guardcodec.CopyInto(&c.e, &st.e)
+			s.gcache[k] = c
 		case !st.cached:
 			s.gcache[k] = guardCached{val: st.stored, e: st.e} // decoded: its own
 		}

@@ -94,3 +94,26 @@ func (c *Chunks[T]) Reset() {
 	}
 	c.cur = 0
 }
+
+// CopyInto makes *dst a copy of src as [store.GuardEntry.Clone] does, in
+// the memory of dst's slots and members where they are large enough: for
+// a cache that keeps one entry per key and nothing else holds.
+func CopyInto(dst *store.GuardEntry, src *store.GuardEntry) {
+	slots, m := dst.Slots[:0], dst.Members
+	*dst = *src
+	dst.Slots = nil
+	if len(src.Slots) > 0 {
+		dst.Slots = append(slots, src.Slots...)
+	}
+	if src.Members != nil {
+		if m == nil {
+			m = make(map[string]time.Time, len(src.Members))
+		} else {
+			clear(m)
+		}
+		for k, v := range src.Members {
+			m[k] = v
+		}
+		dst.Members = m
+	}
+}

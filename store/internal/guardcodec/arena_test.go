@@ -82,3 +82,28 @@ func TestArenaReset(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyInto: the copy equals its source whatever dst held, and shares
+// nothing with it.
+func TestCopyInto(t *testing.T) {
+	t0 := time.Unix(1795424400, 0).UTC()
+	full := store.GuardEntry{Slots: []store.GuardSlot{{Start: t0, Sent: 1}, {Start: t0.Add(time.Minute), Sent: 2}}, Members: map[string]time.Time{"US": t0, "CA": t0}, BlockReason: "manual", BlockedUntil: t0.Add(time.Hour), Expires: t0.Add(2 * time.Hour)}
+	bare := store.GuardEntry{Expires: t0.Add(time.Hour)}
+	for _, c := range []struct{ dst, src store.GuardEntry }{{bare, full}, {full.Clone(), bare}, {full.Clone(), full}, {bare, bare}} {
+		dst, src := c.dst, c.src.Clone()
+		CopyInto(&dst, &src)
+		if !sameEntry(&dst, &src) || (dst.Members == nil) != (src.Members == nil) {
+			t.Fatalf("CopyInto(%+v, %+v) = %+v", c.dst, c.src, dst)
+		}
+		want := src.Clone()
+		for i := range dst.Slots {
+			dst.Slots[i].Sent += 10
+		}
+		if dst.Members != nil {
+			dst.Members["MX"] = t0
+		}
+		if !sameEntry(&src, &want) {
+			t.Fatalf("changing the copy changed its source: %+v", src)
+		}
+	}
+}
