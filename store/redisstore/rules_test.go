@@ -126,9 +126,17 @@ func TestScriptsFollowRecordRules(t *testing.T) {
 				switch {
 				case op < 4:
 					req := store.IssueRequest{Number: number, Hash: code, Now: now, ExpiresAt: now.Add(pick(durs)), Policy: p}
-					got, err := s.Issue(ctx, req)
+					// Every other step's send is guarded: the guard's script
+					// (casIssueLua) must follow the same rules as Issue's.
+					call, issue := "Issue", s.Issue
+					if step%2 == 1 {
+						call, issue = "IssueGuarded", func(ctx context.Context, req store.IssueRequest) (store.IssueResult, error) {
+							return s.IssueGuarded(ctx, req, countOn(now, "n:"+number))
+						}
+					}
+					got, err := issue(ctx, req)
 					if err != nil {
-						t.Fatalf("%s: Issue: %v", where, err)
+						t.Fatalf("%s: %s: %v", where, call, err)
 					}
 					var want store.IssueResult
 					m.apply(number, now, p, func(r *store.Record) bool {
@@ -136,7 +144,7 @@ func TestScriptsFollowRecordRules(t *testing.T) {
 						return want.Outcome == store.Issued
 					})
 					if !sameIssue(got, want) {
-						t.Fatalf("%s: Issue = %+v, rules say %+v", where, got, want)
+						t.Fatalf("%s: %s = %+v, rules say %+v", where, call, got, want)
 					}
 					if got.Outcome == store.Issued {
 						lastSent[number] = got.SentAt

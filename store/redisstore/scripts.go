@@ -308,10 +308,12 @@ func mustReplace(s, old, new string) string {
 // (as casGuardScript), seven per record (issueLua's ARGV). It replies 0 if
 // an entry changed since it was read, and writes nothing; {2, j, outcome,
 // retry at, ...} for the records j (1-based) that Issue refuses (outcome
-// -1 and the error for a damaged one), and writes nothing; else it issues
-// every record, writes the entries, and replies {1, then issueLua's five
-// values per record}. Each record is read and judged once: its writes wait
-// in a list until every record of the batch is known to issue.
+// -1 and the error for a damaged one), and writes only what Issue writes
+// of those (a refusal still prunes and clamps, as issueLua does), since
+// their answer is final; else it issues every record, writes the entries,
+// and replies {1, then issueLua's five values per record}. Each record is
+// read and judged once: its writes wait in a list until the batch's
+// outcome is known.
 var casIssueLua = issueFuncLua + `
 local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
 for i = 1, n do
@@ -324,9 +326,17 @@ local function args(j)
 	for k = 1, 7 do a[k] = ARGV[g + 7*(j-1) + k] end
 	return a
 end
-local refused, results, writes = {2}, {}, {}
+local function write(w)
+	if w[2] then
+		redis.call('SET', w[1], w[2], 'PX', w[3])
+	else
+		redis.call('DEL', w[1])
+	end
+end
+local refused, results, writes, final = {2}, {}, {}, {}
 for j = 1, m do
-	local r = issueOne({KEYS[n+1+j]}, args(j), writes)
+	local w = {}
+	local r = issueOne({KEYS[n+1+j]}, args(j), w)
 	if r.err then
 		refused[#refused+1] = j
 		refused[#refused+1] = -1
@@ -335,17 +345,17 @@ for j = 1, m do
 		refused[#refused+1] = j
 		refused[#refused+1] = r[1]
 		refused[#refused+1] = r[3]
+		for _, x in ipairs(w) do final[#final+1] = x end
+	else
+		for _, x in ipairs(w) do writes[#writes+1] = x end
 	end
 	results[j] = r
 end
-if #refused > 1 then return refused end
-for _, w in ipairs(writes) do
-	if w[2] then
-		redis.call('SET', w[1], w[2], 'PX', w[3])
-	else
-		redis.call('DEL', w[1])
-	end
+if #refused > 1 then
+	for _, x in ipairs(final) do write(x) end
+	return refused
 end
+for _, x in ipairs(writes) do write(x) end
 local out = {1}
 for j = 1, m do
 	for k = 1, 5 do out[#out+1] = results[j][k] end
