@@ -28,27 +28,17 @@ type Arena struct {
 // what they change.
 func (a *Arena) Clone(e *store.GuardEntry) *store.GuardEntry {
 	c := &a.entries.Take(1)[0]
-	*c = *e
-	c.Slots = nil
 	if n := len(e.Slots); n > 0 {
-		c.Slots = a.slots.Take(n)
-		copy(c.Slots, e.Slots)
+		c.Slots = a.slots.Take(n)[:0]
 	}
 	if e.Members != nil {
-		var m map[string]time.Time
-		if a.nm < len(a.members) {
-			m = a.members[a.nm]
-			clear(m)
-		} else {
-			m = make(map[string]time.Time, len(e.Members))
-			a.members = append(a.members, m)
+		if a.nm == len(a.members) {
+			a.members = append(a.members, make(map[string]time.Time, len(e.Members)))
 		}
+		c.Members = a.members[a.nm]
 		a.nm++
-		for k, v := range e.Members {
-			m[k] = v
-		}
-		c.Members = m
 	}
+	CopyInto(c, e) // into the arena's slots and members just taken
 	return c
 }
 
